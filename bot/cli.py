@@ -1,0 +1,148 @@
+"""The one command staff and operators use: `rightsline serve|chat|flows|translations`.
+Imports stay inside each command so that `rightsline flows check` starts fast."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from bot.config import ROOT
+
+TRANSLATIONS = ROOT / "translations"
+TEMPLATE = TRANSLATIONS / "messages.pot"
+
+
+@click.group()
+def main() -> None:
+    """Rights Line: an anonymous know-your-rights line by SMS and voice."""
+
+
+# ---------------------------------------------------------------- flows
+
+
+@main.group()
+def flows() -> None:
+    """Check and draw the flow files."""
+
+
+@flows.command("check")
+@click.option("--dir", "folder", type=click.Path(path_type=Path), default=ROOT / "flows", show_default=True)
+def flows_check(folder: Path) -> None:
+    """List every problem in the flow files; exit 1 if there is any."""
+    from bot import flow
+
+    try:
+        loaded = flow.load(folder)
+    except flow.FlowError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(error.problems)} problem(s): the bot will not serve these flows until they are fixed.",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"ok: {len(loaded.nodes)} nodes, {len(loaded.strings)} strings, "
+               f"languages {', '.join(loaded.enabled_languages)}")
+
+
+@flows.command("graph")
+@click.option("--dir", "folder", type=click.Path(path_type=Path), default=ROOT / "flows", show_default=True)
+def flows_graph(folder: Path) -> None:
+    """Print the menu tree as Graphviz DOT (pipe it to `dot -Tpng`)."""
+    from bot import flow
+
+    loaded = flow.load(folder)
+    click.echo("digraph rightsline {\n  rankdir=LR; node [shape=box];")
+    for node in loaded.nodes.values():
+        click.echo(f'  "{node.id}";')
+        for option in node.options:
+            target = option.target or loaded.start
+            label = loaded.strings.get(option.label, option.label).replace('"', "'")
+            click.echo(f'  "{node.id}" -> "{target}" [label="{option.key} {label}"];')
+        if node.next:
+            click.echo(f'  "{node.id}" -> "{node.next}" [style=dashed];')
+    click.echo("}")
+
+
+# ---------------------------------------------------------------- translations
+
+
+@main.group()
+def translations() -> None:
+    """Extract, update, compile and check the gettext catalogs (wrapping Babel)."""
+
+
+def _pybabel(*args: str) -> None:
+    from babel.messages.frontend import CommandLineInterface
+
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+@translations.command("extract")
+def translations_extract() -> None:
+    """Write translations/messages.pot from every flow and data file."""
+    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-o", str(TEMPLATE), "--project", "Rights Line",
+             "--copyright-holder", "City of Albuquerque", "--add-comments", "", "--sort-by-file", str(ROOT))
+    click.echo(f"wrote {TEMPLATE.relative_to(ROOT)}")
+
+
+@translations.command("update")
+def translations_update() -> None:
+    """Merge the template into each catalog; changed English is marked fuzzy for review."""
+    _pybabel("update", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), "--width", "100")
+
+
+@translations.command("compile")
+def translations_compile() -> None:
+    """Compile each .po to .mo (fuzzy entries left out: they are served in English until reviewed)."""
+    _pybabel("compile", "-d", str(TRANSLATIONS))
+
+
+@translations.command("check")
+@click.option("--dir", "folder", type=click.Path(path_type=Path), default=TRANSLATIONS, show_default=True)
+@click.option("--flows-dir", type=click.Path(path_type=Path), default=ROOT / "flows", show_default=True)
+def translations_check(folder: Path, flows_dir: Path) -> None:
+    """Coverage per language; exit 1 when an enabled language lacks a string."""
+    from bot import flow, i18n
+
+    loaded = flow.load(flows_dir)
+    report = i18n.coverage(loaded, folder)
+    failed = False
+    for lang, row in report.items():
+        enabled = loaded.languages[lang].enabled
+        longest = row["longest"]
+        click.echo(f"{lang}: {row['translated']} translated, {len(row['fuzzy'])} fuzzy, "
+                   f"{len(row['missing'])} missing, {len(row['placeholders'])} with wrong placeholders"
+                   f"{'' if enabled else ' (not enabled)'}; longest string {longest[0]} SMS segment(s)"
+                   f"{' (' + longest[1] + ')' if longest[1] else ''}")
+        for kind in ("missing", "fuzzy", "placeholders"):
+            for message_id in row[kind]:
+                click.echo(f"  {kind}: {message_id}  ({':'.join(map(str, loaded.refs[message_id]))})")
+        if enabled and (row["missing"] or row["placeholders"]):
+            failed = True
+    sys.exit(1 if failed else 0)
+
+
+# ---------------------------------------------------------------- running it
+
+
+@main.command()
+@click.option("--port", default=5000, show_default=True)
+@click.option("--workers", default=2, show_default=True, help="gunicorn web workers")
+def serve(port: int, workers: int) -> None:
+    """Run the web app and a reminder worker on this machine, on the embedded Redis."""
+    from bot.devserver import run
+
+    run(port=port, workers=workers)
+
+
+@main.command()
+@click.option("--lang", default=None, help="start in this language (en, es)")
+@click.option("--url", default=None, help="a running app, e.g. http://127.0.0.1:5000 (default: tries that)")
+@click.option("--number", default="+15055550100", show_default=True,
+              help="the pretend phone number (it is hashed, never stored)")
+def chat(lang: str | None, url: str | None, number: str) -> None:
+    """Talk to the bot in this terminal, through the real signed /sms webhook."""
+    from bot.chat import run
+
+    run(lang=lang, url=url, number=number)

@@ -1,0 +1,108 @@
+"""Settings: every environment variable the bot reads, read once into one frozen object.
+Production refuses to start without its secrets; development makes its own and keeps them under instance/."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# What an operator must set before the web app or worker will serve real traffic.
+REQUIRED_IN_PRODUCTION = ("RIGHTSLINE_SECRET", "TWILIO_AUTH_TOKEN", "REDIS_URL")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message names it and says what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "production"
+    secret: str = ""
+    redis_url: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str = ""
+    twilio_from: str | None = None
+    twilio_api_url: str | None = None
+    public_url: str | None = None
+    flows_dir: Path = ROOT / "flows"
+    translations_dir: Path = ROOT / "translations"
+    instance_dir: Path = ROOT / "instance"
+    session_ttl: int = 3600
+    sms_segment_budget: int = 3
+    # Redis must answer fast or not at all: the webhook falls back to a stateless reply instead.
+    redis_timeout: float = 0.3
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def development(self) -> bool:
+        return self.env != "production"
+
+
+def _dev_secrets(instance_dir: Path) -> dict:
+    """Secrets for a laptop run, made once and kept so that `rightsline chat` can sign its requests."""
+    path = instance_dir / "dev-secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    values = {"RIGHTSLINE_SECRET": secrets.token_hex(32), "TWILIO_AUTH_TOKEN": secrets.token_hex(16)}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(values, out)
+    return values
+
+
+def load(overrides: dict | None = None, environ: dict | None = None) -> Settings:
+    """Build the settings from the environment, then apply overrides (tests and the CLI use them)."""
+    env = dict(os.environ if environ is None else environ)
+    overrides = dict(overrides or {})
+    mode = overrides.pop("env", None) or env.get("RIGHTSLINE_ENV", "production")
+    if mode not in ("production", "development", "test"):
+        raise ConfigError(f"RIGHTSLINE_ENV must be production, development or test, not {mode!r}.")
+    instance_dir = Path(overrides.get("instance_dir") or env.get("RIGHTSLINE_INSTANCE") or ROOT / "instance")
+
+    values = {
+        "env": mode,
+        "secret": env.get("RIGHTSLINE_SECRET", ""),
+        "redis_url": env.get("REDIS_URL") or None,
+        "twilio_account_sid": env.get("TWILIO_ACCOUNT_SID") or None,
+        "twilio_auth_token": env.get("TWILIO_AUTH_TOKEN", ""),
+        "twilio_from": env.get("TWILIO_FROM") or None,
+        "twilio_api_url": env.get("TWILIO_API_URL") or None,
+        "public_url": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
+        "instance_dir": instance_dir,
+    }
+    if env.get("RIGHTSLINE_FLOWS"):
+        values["flows_dir"] = Path(env["RIGHTSLINE_FLOWS"])
+    for name, key in (("RIGHTSLINE_SESSION_TTL", "session_ttl"), ("RIGHTSLINE_SMS_SEGMENTS", "sms_segment_budget")):
+        if env.get(name):
+            try:
+                values[key] = int(env[name])
+            except ValueError:
+                raise ConfigError(f"{name} must be a whole number, not {env[name]!r}.") from None
+
+    if mode == "development":
+        dev = _dev_secrets(instance_dir)
+        values["secret"] = values["secret"] or dev["RIGHTSLINE_SECRET"]
+        values["twilio_auth_token"] = values["twilio_auth_token"] or dev["TWILIO_AUTH_TOKEN"]
+
+    settings = replace(Settings(), **values)
+    settings = replace(settings, **overrides)
+    if mode == "production":
+        missing = [name for name, value in zip(
+            REQUIRED_IN_PRODUCTION, (settings.secret, settings.twilio_auth_token, settings.redis_url), strict=True
+        ) if not value]
+        if missing:
+            raise ConfigError(
+                "Rights Line cannot start in production without "
+                + ", ".join(missing)
+                + ". Set them in the environment, or set RIGHTSLINE_ENV=development to run on this machine "
+                "with an embedded Redis and generated secrets."
+            )
+    if len(settings.secret) < 16:
+        raise ConfigError("RIGHTSLINE_SECRET must be at least 16 characters: it keys the hash of every number.")
+    return settings

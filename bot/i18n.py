@@ -1,0 +1,138 @@
+"""Translation: gettext catalogs per language, keyed by message id as msgctxt and English as msgid.
+Turns the engine's Say values into text in a language, with dates and times through Babel."""
+
+from __future__ import annotations
+
+import gettext
+import re
+import io
+import logging
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_skeleton, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.engine import Say, Text
+from bot.flow import DENVER, Flows
+
+log = logging.getLogger(__name__)
+
+
+def catalog_path(translations_dir: Path, lang: str, ext: str = "po") -> Path:
+    return Path(translations_dir) / lang / "LC_MESSAGES" / f"messages.{ext}"
+
+
+def load_catalog(translations_dir: Path, lang: str) -> gettext.GNUTranslations | None:
+    """The compiled catalog; compiled here from the .po when the .mo is missing or older than it.
+
+    Fuzzy entries are left out, as `pybabel compile` leaves them out: a string whose English changed
+    is served in English until a translator reviews it."""
+    po, mo = catalog_path(translations_dir, lang), catalog_path(translations_dir, lang, "mo")
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as handle:
+            return gettext.GNUTranslations(handle)
+    if not po.exists():
+        return None
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+@lru_cache(maxsize=32)
+def babel_locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
+class Translator:
+    """Message ids to text in a language, falling back to the English source string by string."""
+
+    def __init__(self, flows: Flows, translations_dir: Path):
+        self.flows = flows
+        self.catalogs: dict[str, gettext.GNUTranslations] = {}
+        for lang in flows.enabled_languages:
+            if lang == "en":
+                continue
+            catalog = load_catalog(translations_dir, lang)
+            if catalog is None:
+                log.warning("no catalog for enabled language %s: it will be answered in English", lang)
+            else:
+                self.catalogs[lang] = catalog
+
+    def text(self, lang: str, message_id: str) -> str:
+        """A message's text, not yet filled in."""
+        if message_id.startswith("language:"):
+            return self.flows.languages[message_id.split(":", 1)[1]].name
+        english = self.flows.strings[message_id]
+        catalog = self.catalogs.get(lang)
+        if catalog is None:
+            return english
+        return catalog.pgettext(message_id, english)
+
+    def is_translated(self, lang: str, message_id: str) -> bool:
+        catalog = self.catalogs.get(lang)
+        return catalog is not None and f"{message_id}\x04{self.flows.strings[message_id]}" in catalog._catalog
+
+    def render(self, lang: str, say: Say) -> str:
+        lang = say.lang or lang
+        values = {name: self.value(lang, value) for name, value in say.params}
+        template = self.text(lang, say.id)
+        try:
+            return template.format_map(values)
+        except (KeyError, ValueError, IndexError):
+            # A translation whose placeholders were mangled: the English is better than nothing.
+            log.warning("placeholders of %s in %s do not match the English", say.id, lang)
+            return self.flows.strings[say.id].format_map(values)
+
+    def value(self, lang: str, value: object) -> str:
+        if isinstance(value, Text):
+            return self.text(lang, value.id)
+        locale = babel_locale(lang)
+        if isinstance(value, datetime):
+            local = value.astimezone(DENVER)
+            return f"{format_skeleton('MMMEd', local, locale=locale)}, {format_time(local, 'short', locale=locale)}"
+        if isinstance(value, date):
+            return format_skeleton("yMMMEd", value, locale=locale)
+        return str(value)
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def coverage(flows: Flows, translations_dir: Path) -> dict[str, dict]:
+    """Per language other than English: translated count; missing, fuzzy and placeholder-mismatched
+    message ids; and the longest single string in SMS segments."""
+    from bot import segments
+
+    report = {}
+    for lang in flows.languages:
+        if lang == "en":
+            continue
+        po = catalog_path(translations_dir, lang)
+        catalog = None
+        if po.exists():
+            with po.open("rb") as handle:
+                catalog = read_po(handle, locale=lang)
+        row = {"translated": 0, "missing": [], "fuzzy": [], "placeholders": [], "longest": (0, None)}
+        for message_id, english in flows.strings.items():
+            entry = catalog.get(english, context=message_id) if catalog else None
+            if entry is None or not entry.string:
+                row["missing"].append(message_id)
+                continue
+            if entry.fuzzy:
+                row["fuzzy"].append(message_id)
+                continue
+            row["translated"] += 1
+            if set(_PLACEHOLDER.findall(entry.string)) != set(_PLACEHOLDER.findall(english)):
+                row["placeholders"].append(message_id)
+            cost = segments.count(entry.string)
+            if cost > row["longest"][0]:
+                row["longest"] = (cost, message_id)
+        report[lang] = row
+    return report

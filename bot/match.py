@@ -1,0 +1,82 @@
+"""Matching what a person typed to what the bot offers: commands, options, keywords, places.
+Exact first (after folding case and accents), then rapidfuzz's ratio per word above one cutoff."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+from rapidfuzz import fuzz, process
+
+# A word must score at least this (0-100, rapidfuzz ratio) against a known word to count as it.
+# 80 lets "derechoz" find "derechos" and "hospitl" find "hospital", but keeps "car" from "card".
+FUZZY_CUTOFF = 80
+# Words shorter than this carry too little to be guessed at ("a", "el", "my").
+MIN_FUZZY_LENGTH = 3
+MAX_INPUT_CHARS = 1600
+
+_FULLWIDTH_DIGITS = {0xFF10 + d: str(d) for d in range(10)}  # phones in CJK locales type these
+
+
+def clean(text: str | None) -> str:
+    """The text with control and format characters gone, capped at one long SMS."""
+    text = (text or "")[:MAX_INPUT_CHARS]
+    return "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text).strip()
+
+
+def normalize(text: str | None) -> str:
+    """Lower case, no accents, letters and digits only, single spaces: how every match compares text.
+
+    NFD (not NFKD) keeps look-alikes such as '²' from turning into the digit 2."""
+    text = clean(text).translate(_FULLWIDTH_DIGITS)
+    decomposed = unicodedata.normalize("NFD", text)
+    kept = []
+    for ch in decomposed:
+        if unicodedata.category(ch) == "Mn":
+            continue
+        kept.append(ch if ch.isalnum() else " ")
+    return " ".join(unicodedata.normalize("NFC", "".join(kept)).casefold().split())
+
+
+def _significant(words: Iterable[str]) -> list[str]:
+    return [w for w in words if len(w) >= MIN_FUZZY_LENGTH and not w.isdigit()]
+
+
+def fuzzy_pick(text: str, candidates: Mapping[str, object], cutoff: int = FUZZY_CUTOFF):
+    """The value whose phrase best matches a word of `text`, or None if none does or two tie.
+
+    `candidates` maps a normalized phrase to what it stands for. A phrase counts by its
+    distinctive words (those no other value's phrases share), so "door" picks "At your door"
+    while the "your" that every label has decides nothing."""
+    typed = _significant(normalize(text).split())
+    if not typed or not candidates:
+        return None
+    owners: dict[str, set] = {}
+    for phrase, value in candidates.items():
+        for word in set(_significant(phrase.split())):
+            owners.setdefault(word, set()).add(value)
+    scores: dict[object, float] = {}
+    for word, values in owners.items():
+        if len(values) > 1:
+            continue
+        best = process.extractOne(word, typed, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if best is None:
+            continue
+        (value,) = values
+        scores[value] = max(scores.get(value, 0.0), best[1])
+    if not scores:
+        return None
+    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+    if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
+        return None  # two things fit equally: asking again beats guessing
+    return ranked[0][0]
+
+
+def index(phrases: Iterable[tuple[str, object]]) -> dict[str, object]:
+    """A lookup table from normalized phrase to value; the first phrase given wins a clash."""
+    table: dict[str, object] = {}
+    for phrase, value in phrases:
+        key = normalize(phrase)
+        if key:
+            table.setdefault(key, value)
+    return table

@@ -1,0 +1,112 @@
+"""The SMS channel: a Turn laid out as short text lines with numbered options, paged by segments.
+A reply longer than the segment budget is cut at line or word boundaries and ends with the MORE hint."""
+
+from __future__ import annotations
+
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot import segments
+from bot.engine import Say, Turn
+from bot.i18n import Translator
+
+
+def compose(translator: Translator, turn: Turn) -> list[list[str]]:
+    """The reply as blocks of lines: one block per thing said, then the menu (options and footer).
+
+    Paging never splits the menu block, so a person always sees every choice on one screen."""
+    lang = turn.lang
+    blocks = [[translator.render(lang, say)] for say in turn.says]
+    menu = [translator.render(lang, Say.of("system:option", key=option.key,
+                                           label=translator.text(lang, option.label)))
+            for option in turn.options]
+    if turn.footer:
+        menu.append(translator.render(lang, Say.of("system:footer")))
+    blocks.append(menu)
+    return [[line for line in block if line.strip()] for block in blocks if any(x.strip() for x in block)]
+
+
+def _fits(text: str, budget: int) -> bool:
+    return segments.count(text) <= budget
+
+
+_SENTENCE_END = re.compile(r"(?<=[.:?!;])\s+")
+
+
+def _cut(text: str, room) -> tuple[str, str]:
+    """Split over-long text: (the longest head that fits, the rest), at a sentence end if one is
+    in the second half of the head, else at a word, else (one giant word) at a character."""
+    words, head = text.split(" "), ""
+    for word in words:
+        candidate = f"{head} {word}" if head else word
+        if not room(candidate):
+            break
+        head = candidate
+    if not head:
+        cut = len(text)
+        while cut > 1 and not room(text[:cut]):
+            cut -= 1
+        return text[:cut], text[cut:]
+    ends = [m.start() for m in _SENTENCE_END.finditer(head)]
+    if ends and ends[-1] > len(head) // 2 and len(head) < len(text):
+        head = head[:ends[-1]]
+    return head, text[len(head):].strip()
+
+
+def paginate(blocks: list[list[str]], budget: int, hint: str) -> list[str]:
+    """Pages of at most `budget` segments; every page but the last ends with `hint` (reply MORE)."""
+    whole = "\n".join(line for block in blocks for line in block)
+    if _fits(whole, budget):
+        return [whole]
+    pages: list[str] = []
+    current: list[str] = []
+    queue = [list(block) for block in blocks]
+
+    def with_hint(lines: list[str]) -> bool:
+        return _fits("\n".join(lines + [hint]), budget)
+
+    while queue:
+        block = queue.pop(0)
+        last = not queue
+        joined = current + block
+        if (last and _fits("\n".join(joined), budget)) or with_hint(joined):
+            current = joined
+            continue
+        if current:  # start this block on a fresh page
+            pages.append("\n".join(current + [hint]))
+            current = []
+            queue.insert(0, block)
+            continue
+        # A block too long for a page of its own: take the lines that fit, cutting one if need be.
+        taken: list[str] = []
+        while block and with_hint(taken + block[:1]):
+            taken.append(block.pop(0))
+        if not taken:
+            head, tail = _cut(block[0], lambda text: with_hint([text]))
+            taken, block[0] = [head], tail
+            if not tail:
+                block.pop(0)
+        pages.append("\n".join(taken + [hint]))
+        if block:
+            queue.insert(0, block)
+    if current:
+        pages.append("\n".join(current))
+    return pages
+
+
+def render_text(translator: Translator, turn: Turn, budget: int) -> str:
+    """The one message this turn sends: the page the person asked for."""
+    hint = translator.render(turn.lang, Say.of("system:more_hint"))
+    pages = paginate(compose(translator, turn), budget, hint)
+    if turn.page < len(pages):
+        return pages[turn.page]
+    # MORE after the last page: say so, and offer the menu again rather than repeating everything.
+    done = Turn((Say.of("system:no_more"),), turn.state, turn.lang, turn.node, turn.options, footer=True)
+    return paginate(compose(translator, done), budget, hint)[0]
+
+
+def twiml(body: str | None) -> str:
+    """The TwiML reply; no body means no message (for example after an opt-out Twilio answers itself)."""
+    response = MessagingResponse()
+    if body:
+        response.message(body)
+    return str(response)

@@ -1,0 +1,166 @@
+"""The Flask app Twilio calls: POST /sms checks the signature, runs one engine step, answers TwiML.
+It keeps the session under a per-sender lock, carries out the turn's effects, and never logs a number."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import redis
+from flask import Flask, Response, abort, request
+from twilio.request_validator import RequestValidator
+
+from bot import config, engine, flow, sms, store
+from bot.engine import ForgetRequested, OptOutRequested, Say, State, Turn
+from bot.i18n import Translator
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything a request needs, built once by create_app and kept in app.extensions."""
+
+    settings: config.Settings
+    flows: flow.Flows
+    translator: Translator
+    vocabulary: engine.Vocabulary
+    redis: redis.Redis
+    sessions: store.Sessions
+    validator: RequestValidator
+    embedded: store.EmbeddedRedis | None = None
+    clock: object = None  # a function returning now; tests freeze it
+
+    def now(self) -> datetime:
+        return self.clock() if self.clock else datetime.now(UTC)
+
+
+def build_services(settings: config.Settings, clock=None) -> Services:
+    flows = flow.load(settings.flows_dir)  # raises FlowError: a broken set is never served
+    translator = Translator(flows, settings.translations_dir)
+    vocabulary = engine.Vocabulary.build(flows, translator.text)
+    embedded = None
+    url = settings.redis_url
+    if not url:
+        embedded = store.EmbeddedRedis(settings.instance_dir / "redis")
+        url = embedded.url
+    client = store.connect(url, settings.redis_timeout)
+    return Services(settings, flows, translator, vocabulary, client, store.Sessions(client, settings.session_ttl),
+                    RequestValidator(settings.twilio_auth_token), embedded, clock)
+
+
+# ---------------------------------------------------------------- effects: one handler each
+
+
+def _forget_sender(services: Services, sender: str) -> None:
+    services.sessions.delete(sender)
+
+
+EFFECT_HANDLERS = {
+    OptOutRequested: lambda services, sender, effect: _forget_sender(services, sender),
+    ForgetRequested: lambda services, sender, effect: _forget_sender(services, sender),
+}
+
+
+def carry_out(services: Services, sender: str | None, turn: Turn) -> None:
+    for effect in turn.effects:
+        if sender is not None:
+            EFFECT_HANDLERS[type(effect)](services, sender, effect)
+
+
+# ---------------------------------------------------------------- requests
+
+
+def _signed(services: Services) -> bool:
+    """Twilio signs the URL it called and the form it sent; behind a proxy that URL is PUBLIC_URL + path."""
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    public = services.settings.public_url
+    url = public + request.full_path.rstrip("?") if public else request.url
+    return services.validator.validate(url, request.form.to_dict(flat=True), signature)
+
+
+def _xml(body: str) -> Response:
+    return Response(body, status=200, mimetype="text/xml")
+
+
+def _turn_for(services: Services, sender: str | None, text: str, now: datetime) -> Turn:
+    """One step of the conversation, with the session loaded before and saved after."""
+    flows = services.flows
+    if sender is None:
+        return engine.step(flows, services.vocabulary, None, text, now)
+    with services.sessions.lock(sender) as locked:
+        if not locked:
+            log.warning("sms: a sender's lock was busy for %.0f s; answering without waiting", store.LOCK_WAIT)
+        saved = services.sessions.load(sender)
+        state = State.from_dict(saved, flows) if saved else None
+        turn = engine.step(flows, services.vocabulary, state, text, now)
+        # The session is saved first; then effects run (a forget deletes what was just saved).
+        if turn.state is not None:
+            services.sessions.save(sender, turn.state.to_dict())
+        carry_out(services, sender, turn)
+    return turn
+
+
+def _fallback_turn(services: Services, now: datetime) -> Turn:
+    """Redis is unreachable: the main menu, with no memory of the conversation."""
+    flows = services.flows
+    return engine._show(flows, State(flows.start, "en"), flows.start, now, push=False, event="fallback")
+
+
+def handle_sms(services: Services) -> Response:
+    now = services.now()
+    number = request.form.get("From", "")
+    text = request.form.get("Body", "")
+    sender = store.sender_key(services.settings.secret, number) if number else None
+    try:
+        turn = _turn_for(services, sender, text, now)
+    except redis.RedisError as error:
+        log.error("sms: Redis is unreachable (%s); answering with the main menu", type(error).__name__)
+        turn = _fallback_turn(services, now)
+    else:
+        try:
+            services.sessions.count(now, "sms", turn.lang, turn.node or turn.event)
+        except redis.RedisError:
+            pass  # a lost count is no reason to fail a reply
+    body = sms.render_text(services.translator, turn, services.settings.sms_segment_budget)
+    log.info("sms: %s in %s at %s", turn.event, turn.lang, turn.node or "-")
+    return _xml(sms.twiml(body))
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the whole app: settings, flows, translations, Redis. Nothing is built at import time."""
+    overrides = dict(overrides or {})
+    clock = overrides.pop("clock", None)
+    settings = config.load(overrides)
+    app = Flask(__name__)
+    services = build_services(settings, clock)
+    app.extensions["rightsline"] = services
+
+    @app.post("/sms")
+    def sms_webhook():
+        if not _signed(services):
+            abort(403)
+        return handle_sms(services)
+
+    @app.get("/health")
+    def health():
+        try:
+            services.redis.ping()
+            redis_state = "ok"
+        except redis.RedisError:
+            redis_state = "unreachable"
+        return {"status": "ok", "redis": redis_state, "languages": list(services.flows.enabled_languages)}
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        # Twilio shows a person nothing useful for a 500; a short apology and the menu word is better.
+        log.error("unhandled error while answering %s", request.path)
+        if request.path == "/sms":
+            body = services.translator.render("en", Say.of("system:error"))
+            return _xml(sms.twiml(body))
+        return Response("error", status=500)
+
+    return app

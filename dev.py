@@ -1,0 +1,58 @@
+"""The README's two commands: `python3 dev.py run` and `python3 dev.py test` (also `bench`).
+Each makes .venv and installs the project on first use, so a machine needs only Python 3.11 and pip."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+STAMP = VENV / ".installed"
+
+
+def sh(*args: str) -> None:
+    print("+", " ".join(args), flush=True)
+    subprocess.run(args, cwd=ROOT, check=True)
+
+
+def ensure_venv() -> None:
+    """Create .venv and install the project with its dev tools, again whenever pyproject.toml changes."""
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not (BIN / "python").exists():
+        sh(sys.executable, "-m", "venv", str(VENV))
+    sh(str(BIN / "python"), "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    sh(str(BIN / "python"), "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+    STAMP.write_text(wanted)
+
+
+def run() -> None:
+    sh(str(BIN / "rightsline"), "translations", "compile")
+    os.execv(str(BIN / "rightsline"), [str(BIN / "rightsline"), "serve"])
+
+
+def test() -> None:
+    """Everything CI runs: the flow and catalog checks staff run, lint, then the whole test suite."""
+    sh(str(BIN / "rightsline"), "flows", "check")
+    sh(str(BIN / "rightsline"), "translations", "compile")
+    sh(str(BIN / "rightsline"), "translations", "check")
+    sh(str(BIN / "ruff"), "check", "bot", "tests", "app.py", "worker.py", "dev.py")
+    sh(str(BIN / "pytest"))
+
+
+COMMANDS = {"run": run, "test": test}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(f"usage: python3 dev.py {{{'|'.join(COMMANDS)}}}")
+    ensure_venv()
+    try:
+        COMMANDS[sys.argv[1]]()
+    except subprocess.CalledProcessError as error:
+        sys.exit(error.returncode)
