@@ -22,6 +22,8 @@ class WebhookPhone:
         self.number = number
         self.url = url
         self.client = client
+        self.last_status = None
+        self.last_xml = ""
 
     def send(self, body: str) -> str:
         form = {"From": self.number, "To": "+15055550000", "Body": body, "MessageSid": "SM" + "0" * 32,
@@ -30,6 +32,7 @@ class WebhookPhone:
             url = "http://localhost/sms"
             signature = self.validator.compute_signature(url, form)
             response = self.client.post("/sms", data=form, headers={"X-Twilio-Signature": signature})
+            self.last_status = response.status_code
             xml = response.get_data(as_text=True)
         else:
             url = f"{self.url}/sms"
@@ -37,7 +40,9 @@ class WebhookPhone:
             request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(),
                                              headers={"X-Twilio-Signature": signature})
             with urllib.request.urlopen(request, timeout=5) as response:
+                self.last_status = response.status
                 xml = response.read().decode()
+        self.last_xml = xml
         return message_text(xml)
 
 

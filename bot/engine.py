@@ -97,7 +97,7 @@ class Vocabulary:
     commands: dict[str, tuple[tuple[str, str], ...]]  # word -> ((language, command), ...)
     language_names: dict[str, str]
     greetings: dict[str, str]
-    keywords: dict[str, str]  # word -> node id
+    keywords: dict[str, tuple[str, str | None]]  # word -> (node id, its language or None)
     labels: dict[tuple[str, str], dict[str, str]]  # (language, node id) -> {label: option key}
     places: dict[str, dict[str, str]]  # language -> {phrase: place id}
     # (language, node id) -> pools tried in order: this menu's options first, then everything global.
@@ -116,7 +116,8 @@ class Vocabulary:
         enabled = [flows.languages[c] for c in flows.enabled_languages]
         language_names = match.index((name, lang.code) for lang in enabled for name in (lang.name, *lang.names))
         greetings = match.index((word, lang.code) for lang in enabled for word in lang.greetings)
-        keywords = match.index((word, node.id) for node in flows.nodes.values() for word in node.keywords)
+        keywords = match.index((word, (node.id, lang)) for node in flows.nodes.values()
+                               for word, lang in node.keywords)
         labels, places = {}, {}
         for code in flows.enabled_languages:
             for node in flows.nodes.values():
@@ -143,7 +144,7 @@ class Vocabulary:
             for code, name in meanings:
                 if code == lang and name not in EXACT_ONLY:
                     pool.setdefault(word, ("command", name))
-        for word, node in self.keywords.items():
+        for word, (node, _lang) in self.keywords.items():
             pool.setdefault(word, ("node", node))
         for word, code in self.language_names.items():
             pool.setdefault(word, ("language", code))
@@ -227,19 +228,21 @@ def _welcome(flows: Flows, vocabulary: Vocabulary, text: str, now: datetime) -> 
             lang = vocabulary.greetings.get(word) or vocabulary.language_names.get(word)
             if lang:
                 break
-    shortcut = vocabulary.keywords.get(text)
+    shortcut, shortcut_lang = vocabulary.keywords.get(text, (None, None))
     if lang is None and shortcut is None:
-        # Not yet known which language: greet in each, and let each say its own digit.
-        says = [Say.of("system:welcome", lang=code) for code in flows.enabled_languages]
+        # Not yet known which language: one short line in each, each with its own digit.
+        says = []
         for option in flows.nodes[flows.language_node].options:
             if option.language in flows.enabled_languages:
                 says.append(Say.of("system:choose_language", lang=option.language, key=option.key))
         state = State(flows.language_node, "en")
         return Turn(tuple(says), state, "en", state.node, (), event="welcome", footer=False)
+    if shortcut and shortcut != flows.start:
+        # A word from a flyer: straight to what it promised, in the flyer's language.
+        state = State(flows.start, lang or shortcut_lang or "en")
+        return _show(flows, state, shortcut, now, event="welcome")
     state = State(flows.start, lang or "en")
     hello = (Say.of("system:welcome"),)
-    if shortcut and shortcut != flows.start:
-        return _show(flows, state, shortcut, now, before=hello, event="welcome")
     return _show(flows, state, flows.start, now, before=hello, push=False, event="welcome")
 
 
@@ -283,7 +286,7 @@ def step(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str | 
     if typed in vocabulary.language_names:
         return _switch_language(flows, state, vocabulary.language_names[typed], now)
     if typed in vocabulary.keywords:
-        return _show(flows, state, vocabulary.keywords[typed], now, event="keyword")
+        return _show(flows, state, vocabulary.keywords[typed][0], now, event="keyword")
     # Anywhere, a place's exact name answers; at the safe-spaces node a misspelt one does too.
     place = vocabulary.places.get(state.lang, {}).get(typed)
     if place is None and node.lookup == "places":
@@ -333,9 +336,11 @@ def _option(vocabulary: Vocabulary, state: State, node: Node, typed: str) -> Opt
 
 def _follow(flows: Flows, state: State, option: Option, now: datetime) -> Turn:
     if option.language:
+        first_choice = state.node == flows.language_node and not state.history
         state = replace(state, lang=option.language)
         target = option.target or flows.start
-        return _show(flows, state, target, now, push=target != flows.start, event="language")
+        hello = (Say.of("system:welcome"),) if first_choice else ()
+        return _show(flows, state, target, now, before=hello, push=target != flows.start, event="language")
     return _show(flows, state, option.target, now)
 
 

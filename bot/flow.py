@@ -61,7 +61,7 @@ class Node:
     next: str | None = None
     data: str | None = None
     lookup: str | None = None
-    keywords: tuple[str, ...] = ()
+    keywords: tuple[tuple[str, str | None], ...] = ()  # (word, language or None for any)
     sources: tuple[str, ...] = ()
     end: bool = False
 
@@ -296,10 +296,14 @@ def parse_file(path: Path, shown_as: str | None = None) -> ParsedFile:
     validator = _validator(path.parent / "schema.json", parsed.kind)
     for error in sorted(validator.iter_errors(parsed.data), key=lambda e: list(map(str, e.absolute_path))):
         error_path = tuple(error.absolute_path)
+        line_path = error_path
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            extra = [k for k in error.instance if k not in error.schema.get("properties", {})]
+            line_path = error_path + tuple(extra[:1])  # the unknown field's own line
         node = None
         if parsed.kind == "flow_file" and len(error_path) >= 2 and error_path[0] == "nodes":
             node = f"{parsed.data.get('flow')}:{error_path[1]}"
-        parsed.problem(error_path, _schema_message(error), node)
+        parsed.problem(line_path, _schema_message(error), node)
     return parsed
 
 
@@ -471,7 +475,7 @@ class _Builder:
         next_node = self.resolve(raw["next"], flow, parsed, at + ("next",), node_id) if "next" in raw else None
         self.nodes[node_id] = Node(
             id=node_id, options=tuple(built), next=next_node, data=raw.get("data"), lookup=raw.get("lookup"),
-            keywords=tuple(raw.get("keywords", [])), sources=tuple(raw.get("sources", [])),
+            keywords=_keywords(raw.get("keywords", [])), sources=tuple(raw.get("sources", [])),
             end=bool(raw.get("end")),
         )
 
@@ -492,7 +496,7 @@ class _Builder:
                                       "no menu option or next leads to it.", node_id)
         owner: dict[str, str] = {}
         for node_id, node in self.nodes.items():
-            for word in node.keywords:
+            for word, _lang in node.keywords:
                 key = normalize(word)  # the same folding the bot uses when it matches
                 if key in owner:
                     parsed, at = self.node_at[node_id][:2]
@@ -502,6 +506,12 @@ class _Builder:
 
     def check_language_options(self) -> None:
         for node_id, node in self.nodes.items():
+            for word, lang in node.keywords:
+                if lang and lang not in self.languages:
+                    parsed, at = self.node_at[node_id][:2]
+                    self.fail(parsed, at + ("keywords",), f"keywords are grouped under {lang!r}, a language "
+                                                          "languages.yaml does not define.", node_id)
+                    break
             for option in node.options:
                 if option.language and option.language not in self.languages:
                     parsed, at = self.node_at[node_id][:2]
@@ -569,6 +579,12 @@ class _Builder:
         for source_id, parsed, path, node in self.cited:
             if source_id not in self.sources:
                 self.fail(parsed, path, f"cites the source {source_id!r}, which sources.yaml does not list.", node)
+
+
+def _keywords(raw: list | dict) -> tuple[tuple[str, str | None], ...]:
+    if isinstance(raw, dict):
+        return tuple((word, lang) for lang, words in raw.items() for word in words)
+    return tuple((word, None) for word in raw)
 
 
 def _sort_key(moment: datetime | date) -> datetime:

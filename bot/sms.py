@@ -3,6 +3,8 @@ A reply longer than the segment budget is cut at line or word boundaries and end
 
 from __future__ import annotations
 
+import re
+
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import segments
@@ -21,6 +23,8 @@ def compose(translator: Translator, turn: Turn) -> list[list[str]]:
             for option in turn.options]
     if turn.footer:
         menu.append(translator.render(lang, Say.of("system:footer")))
+    if turn.options and blocks:
+        menu = blocks.pop() + menu  # a menu's own question stays on the screen with its choices
     blocks.append(menu)
     return [[line for line in block if line.strip()] for block in blocks if any(x.strip() for x in block)]
 

@@ -1,0 +1,80 @@
+"""Fixtures: a real Redis server for the session (embedded, or REDIS_URL), flushed per test; the app
+built by create_app with a frozen clock; phones that sign every text as Twilio does."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot import store
+from bot.chat import WebhookPhone
+from bot.web import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+FROZEN_NOW = datetime(2026, 11, 22, 17, 0, tzinfo=UTC)  # a Sunday, 10:00 in Albuquerque
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+SECRET = "test-secret-0123456789abcdef0123456789"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    server = store.EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    yield server.url
+    server.shutdown()
+
+
+@pytest.fixture
+def redis_client(redis_url):
+    client = store.connect(redis_url, 2.0)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def flows_dir(tmp_path) -> Path:
+    """A copy of the shipped flows that a test may change."""
+    folder = tmp_path / "flows"
+    shutil.copytree(ROOT / "flows", folder)
+    return folder
+
+
+@pytest.fixture
+def overrides(redis_url, tmp_path) -> dict:
+    return {"env": "test", "secret": SECRET, "twilio_auth_token": AUTH_TOKEN, "redis_url": redis_url,
+            "instance_dir": tmp_path / "instance", "clock": lambda: FROZEN_NOW}
+
+
+@pytest.fixture
+def app(overrides, redis_client):
+    return create_app(overrides)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def phone(client):
+    """A phone that texts the bot: phone("1") returns the reply as the screen shows it."""
+    return make_phone(client, "+15055550123")
+
+
+def make_phone(client, number: str):
+    device = WebhookPhone(AUTH_TOKEN, number, client=client)
+
+    def send(text: str) -> str:
+        reply = device.send(text)
+        assert device.last_status == 200, device.last_xml
+        return reply
+
+    send.device = device
+    return send

@@ -1,0 +1,134 @@
+"""Flow loading: the shipped set is clean, and every rule refuses a bad file with file, line and node."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from bot import flow
+from bot.cli import main
+from tests.conftest import ROOT
+
+
+def test_the_shipped_flows_load_clean():
+    loaded = flow.load(ROOT / "flows")
+    assert loaded.start == "main:menu"
+    assert set(loaded.enabled_languages) == {"en", "es"}
+    assert ("puerta", "es") in loaded.nodes["rights:door"].keywords
+
+
+def test_every_shipped_flow_file_names_the_schema_for_editors():
+    for path in (ROOT / "flows").glob("*.yaml"):
+        assert path.read_text().startswith("# yaml-language-server: $schema=schema.json"), path.name
+
+
+def test_every_fact_bearing_node_and_data_item_cites_a_dated_source():
+    loaded = flow.load(ROOT / "flows")
+    # Legal facts live in the rights and safe-places scripts; the places list cites per place.
+    scripts = [n for n in loaded.nodes.values() if n.id.startswith(("rights:", "safe:")) and n.id != "safe:places"]
+    assert len(scripts) >= 12 and all(node.sources for node in scripts)
+    for item in (*loaded.places, *loaded.hotlines, *loaded.events):
+        assert loaded.sources[item.source].checked.year >= 2026
+
+
+def replace_in(folder, name, old, new):
+    path = folder / name
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {name}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def line_of(folder, name, needle):
+    """The line holding `needle`; a (needle, offset) pair counts from there."""
+    needle, offset = needle if isinstance(needle, tuple) else (needle, 0)
+    return offset + next(i for i, line in enumerate((folder / name).read_text().splitlines(), 1) if needle in line)
+
+
+# Each case: the file, the text to change and what to, then what the error must say and on which line.
+BAD_FILES = {
+    "unknown target": ("main.yaml", "target: rights:menu", "target: rights:menuu",
+                       "points to 'rights:menuu', which does not exist", "rights:menuu", "main:menu"),
+    "duplicate option key": ("rights.yaml", 'key: "2"\n        label: "On the street"',
+                             'key: "1"\n        label: "On the street"',
+                             "option key 1 is used twice", ('label: "On the street"', -1), "rights:menu"),
+    "unreachable node": ("rights.yaml", "  plan:\n", "  orphan:\n    text: \"Nobody links here.\"\n"
+                         "    end: true\n\n  plan:\n", "cannot be reached from the start", "  orphan:",
+                         "rights:orphan"),
+    "dead end": ("rights.yaml", "    sources: [aclu_door]\n    end: true\n\n  street:",
+                 "    sources: [aclu_door]\n\n  street:", "is a dead end", "  door:", "rights:door"),
+    "boolean label": ("rights.yaml", 'label: "On the street"', "label: true",
+                      "must be text, but YAML read true", "label: true", "rights:menu"),
+    "number label": ("rights.yaml", 'label: "In a car"', "label: 1.0",
+                     "must be text, but YAML read 1.0 (a number)", "label: 1.0", "rights:menu"),
+    "null text": ("rights.yaml", 'text: "Everyone in the U.S.', 'text: null\n    x: "',
+                  "YAML read null", "text: null", "rights:menu"),
+    "duplicate key": ("rights.yaml", "    keywords: {en: [\"street\"], es: [\"calle\"]}\n",
+                      "    keywords: {en: [\"street\"], es: [\"calle\"]}\n    keywords: [\"x\"]\n",
+                      'found duplicate key "keywords"', 'keywords: ["x"]', None),
+    "alias": ("rights.yaml", "    sources: [aclu_stops]\n    end: true\n\n  car:",
+              "    sources: &s [aclu_stops]\n    end: true\n\n  car:", "uses the alias *s", "sources: *s", None),
+    "unknown field": ("rights.yaml", "    keywords: {en: [\"work\"", "    keywrds: {en: [\"work\"",
+                      "unknown field 'keywrds'", "keywrds:", "rights:work"),
+    "bad option key": ("main.yaml", 'key: "6"', 'key: "9"', "is not in the expected form",
+                       'key: "9"', "main:menu"),
+    "unknown source": ("rights.yaml", "sources: [ilrc_red_cards, brief]", "sources: [ilrc_red_cardz, brief]",
+                       "cites the source 'ilrc_red_cardz', which sources.yaml does not list",
+                       "ilrc_red_cardz", "rights:plan"),
+    "shared keyword": ("rights.yaml", 'es: ["calle"]', 'es: ["puerta"]',
+                       "the keyword 'puerta' already leads to rights:door", 'es: ["puerta"]}', "rights:street"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FILES, ids=list(BAD_FILES))
+def test_a_bad_flow_file_is_refused_with_file_line_and_node(flows_dir, case):
+    name, old, new, says, line_needle, node = BAD_FILES[case]
+    if case == "alias":
+        replace_in(flows_dir, name, "    sources: [aclu_stops]\n    end: true\n\n  work:",
+                   "    sources: *s\n    end: true\n\n  work:")
+    replace_in(flows_dir, name, old, new)
+    with pytest.raises(flow.FlowError) as caught:
+        flow.load(flows_dir)
+    problem = next((p for p in caught.value.problems if says in p.message), None)
+    assert problem is not None, str(caught.value)
+    assert problem.file == f"flows/{name}"
+    assert problem.line == line_of(flows_dir, name, line_needle)
+    if node:
+        assert problem.node == node
+
+
+def test_a_file_over_the_size_cap_is_refused(flows_dir):
+    (flows_dir / "huge.yaml").write_text("# " + "x" * (flow.MAX_FILE_BYTES + 10) + "\nflow: huge\n")
+    with pytest.raises(flow.FlowError, match=r"flows/huge.yaml:1: the file is \d+ KiB; the limit is 512 KiB"):
+        flow.load(flows_dir)
+
+
+def test_an_event_without_place_or_link_is_refused(flows_dir):
+    replace_in(flows_dir, "events.yaml", '    link: "cabq.gov/oira-resources"\n', "")
+    with pytest.raises(flow.FlowError, match="needs a place or a link"):
+        flow.load(flows_dir)
+
+
+def test_yaml_1_2_keeps_an_unquoted_no_as_text(flows_dir):
+    replace_in(flows_dir, "rights.yaml", '"calle"]', 'no]')
+    assert ("no", "es") in flow.load(flows_dir).nodes["rights:street"].keywords
+
+
+def test_flows_check_prints_the_problems_and_exits_non_zero(flows_dir):
+    replace_in(flows_dir, "main.yaml", "target: rights:menu", "target: rights:nowhere")
+    result = CliRunner().invoke(main, ["flows", "check", "--dir", str(flows_dir)])
+    assert result.exit_code == 1
+    assert "flows/main.yaml:" in result.output and "rights:nowhere" in result.output
+
+
+def test_flows_check_passes_on_the_shipped_set():
+    result = CliRunner().invoke(main, ["flows", "check"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok:")
+
+
+def test_create_app_refuses_to_serve_a_broken_set(overrides, flows_dir, redis_client):
+    from bot.web import create_app
+
+    replace_in(flows_dir, "main.yaml", "target: rights:menu", "target: rights:nowhere")
+    with pytest.raises(flow.FlowError, match="rights:nowhere"):
+        create_app({**overrides, "flows_dir": flows_dir})
