@@ -506,7 +506,7 @@ class _Builder:
 
     def check_language_options(self) -> None:
         for node_id, node in self.nodes.items():
-            for word, lang in node.keywords:
+            for _word, lang in node.keywords:
                 if lang and lang not in self.languages:
                     parsed, at = self.node_at[node_id][:2]
                     self.fail(parsed, at + ("keywords",), f"keywords are grouped under {lang!r}, a language "

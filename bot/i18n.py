@@ -4,9 +4,9 @@ Turns the engine's Say values into text in a language, with dates and times thro
 from __future__ import annotations
 
 import gettext
-import re
 import io
 import logging
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path

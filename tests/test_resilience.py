@@ -1,0 +1,72 @@
+"""When Redis is down the webhook still answers fast; two texts at once from one person run in order."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+from bot.web import create_app
+from tests.conftest import make_phone
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_with_redis_unreachable_the_webhook_answers_the_main_menu_within_a_second(overrides):
+    app = create_app({**overrides, "redis_url": f"redis://127.0.0.1:{closed_port()}/0"})
+    phone = make_phone(app.test_client(), "+15055550123")
+    started = time.monotonic()
+    reply = phone("1")
+    assert time.monotonic() - started < 1.0
+    assert "1 Your rights" in reply
+
+
+def test_with_redis_not_answering_the_webhook_still_answers_within_a_second(overrides):
+    # A server that accepts the connection and then says nothing: the read timeout must save us.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    try:
+        app = create_app({**overrides, "redis_url": f"redis://127.0.0.1:{listener.getsockname()[1]}/0"})
+        phone = make_phone(app.test_client(), "+15055550123")
+        started = time.monotonic()
+        reply = phone("hola")
+        assert time.monotonic() - started < 1.0
+        assert "1 Your rights" in reply
+    finally:
+        listener.close()
+
+
+def test_two_texts_at_once_from_one_person_are_handled_one_after_the_other(app, redis_client):
+    """Both texts land; the second sees the state the first left (1 then 1: the door script)."""
+    phone = make_phone(app.test_client(), "+15055550123")
+    phone("hi")
+    services = app.extensions["rightsline"]
+    real_load = services.sessions.load
+    entered = threading.Event()
+
+    def slow_load(sender):
+        state = real_load(sender)
+        entered.set()
+        time.sleep(0.2)  # hold the lock while the second text arrives
+        return state
+
+    services.sessions.load = slow_load
+    replies = {}
+
+    def text(name, body):
+        replies[name] = make_phone(app.test_client(), "+15055550123")(body)
+
+    first = threading.Thread(target=text, args=("first", "1"))
+    first.start()
+    entered.wait(2)
+    second = threading.Thread(target=text, args=("second", "1"))
+    second.start()
+    first.join(5)
+    second.join(5)
+    assert "Where are you?" in replies["first"]
+    assert "At your door" in replies["second"]
