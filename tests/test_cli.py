@@ -1,0 +1,39 @@
+"""The commands staff and operators run: chat through the real webhook, and settings that refuse to guess."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from bot import config
+from bot.cli import main
+
+
+def test_chat_walks_a_conversation_through_the_signed_webhook(tmp_path, monkeypatch):
+    monkeypatch.setenv("RIGHTSLINE_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    result = CliRunner().invoke(main, ["chat", "--lang", "es", "--url", "", "--number", "+15055550177"],
+                                input="1\n1\nmas\n")
+    assert result.exit_code == 0, result.output
+    assert "Línea de Derechos" in result.output and "segments, UCS-2" in result.output
+    assert "orden firmada por un juez" in result.output
+    assert "+15055550177" not in (tmp_path / "instance").joinpath("dev-secrets.json").read_text()
+
+
+def test_production_refuses_to_start_without_its_secrets_and_names_them():
+    with pytest.raises(config.ConfigError) as caught:
+        config.load(environ={"RIGHTSLINE_ENV": "production", "TWILIO_AUTH_TOKEN": "x" * 32})
+    assert "RIGHTSLINE_SECRET" in str(caught.value) and "REDIS_URL" in str(caught.value)
+    assert "TWILIO_AUTH_TOKEN" not in str(caught.value)
+
+
+def test_production_starts_with_its_secrets():
+    settings = config.load(environ={"RIGHTSLINE_SECRET": "s" * 32, "TWILIO_AUTH_TOKEN": "t" * 32,
+                                    "REDIS_URL": "redis://localhost:6379/0", "PUBLIC_URL": "https://x.org/"})
+    assert settings.public_url == "https://x.org" and not settings.development
+
+
+def test_a_bad_number_setting_is_named():
+    with pytest.raises(config.ConfigError, match="RIGHTSLINE_SESSION_TTL must be a whole number"):
+        config.load(environ={"RIGHTSLINE_ENV": "test", "RIGHTSLINE_SECRET": "s" * 32,
+                             "RIGHTSLINE_SESSION_TTL": "1h"})
