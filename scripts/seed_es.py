@@ -48,7 +48,7 @@ ES = {
  "places:dv_centers/note": "Según la ordenanza del condado, las áreas privadas de los centros contra la violencia doméstica requieren una orden judicial.",
  "places:public_property/name": "Otra propiedad pública en Nuevo México",
  "places:public_property/note": "Desde el 20 de mayo de 2026, la ley de Nuevo México no permite usar propiedad pública para detener a personas por faltas civiles de inmigración.",
- "rights:menu": "Toda persona en EE. UU. tiene derechos, sin importar su estatus. ¿Dónde está?",
+ "rights:menu": "Todos tienen derechos, sin importar su estatus. ¿Dónde está?",
  "rights:menu/1": "En su puerta o casa",
  "rights:menu/2": "En la calle",
  "rights:menu/3": "En un carro",

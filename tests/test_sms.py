@@ -47,6 +47,8 @@ def test_every_node_can_be_reached_by_text_in_each_language(phone, lang, node_id
         reply = phone(key)
     if PATHS[node_id]:
         assert said(lang, node_id) in reply
+        for option in FLOWS.nodes[node_id].options:  # every choice on the first screen, never behind MORE
+            assert f"{option.key} {TRANSLATOR.text(lang, option.label)}" in reply
     if lang != "en":
         assert TRANSLATOR.is_translated(lang, node_id), f"{node_id} has no {lang} translation"
         assert FLOWS.strings[node_id][:40] not in reply  # no English leaking into a Spanish reply
