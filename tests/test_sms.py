@@ -34,6 +34,14 @@ def paths_to_every_node() -> dict[str, list[str]]:
 PATHS = paths_to_every_node()
 
 
+def every_page(phone, first: str, more: str, hint: str) -> str:
+    """The first reply and every page after it, asking `more` while a page ends with `hint`."""
+    pages = [first]
+    while hint in pages[-1]:
+        pages.append(phone(more))
+    return "\n".join(pages)
+
+
 def test_every_node_is_reached_by_the_walk():
     assert set(PATHS) == set(FLOWS.nodes)
 
@@ -84,10 +92,7 @@ def test_a_long_spanish_script_is_paged_with_more(phone):
     assert segments.count(first) <= 3
     second = phone("MAS")
     assert "No firme nada sin un abogado." in second or "MAS" in second
-    pages = [first, second]
-    while "Responda MAS" in pages[-1]:
-        pages.append(phone("más"))
-    whole = " ".join(pages)
+    whole = first + every_page(phone, second, "más", "Responda MAS")
     for sentence in ("No abra.", "I-200 e I-205", "No firme nada sin un abogado."):
         assert sentence in whole
     assert "Eso fue todo." in phone("mas")
@@ -125,10 +130,7 @@ def test_a_misspelt_option_is_understood(phone):
 def test_a_place_is_looked_up_by_kind_or_name_in_either_language(phone):
     phone("hola")
     phone("2")
-    reply = page = phone("5")
-    while "Responda MAS" in page:
-        page = phone("mas")
-        reply += page
+    reply = every_page(phone, phone("5"), "mas", "Responda MAS")
     assert "- Bibliotecas públicas" in reply and "- Tribunales" in reply
     assert "Hospitales y clínicas:" in phone("hospitl")
     assert "bibliotecas públicas de Albuquerque son de la ciudad" in phone("biblioteca")
@@ -176,10 +178,7 @@ def test_help_lines_carry_the_real_numbers(phone):
 def test_about_lists_sources_with_their_dates(phone):
     phone("hi")
     phone("6")
-    reply = page = phone("2")
-    while "Reply MORE" in page:
-        page = phone("more")
-        reply += page
+    reply = every_page(phone, phone("2"), "more", "Reply MORE")
     assert "aclusocal.org" in reply and "Nov 22, 2026" in reply
 
 
