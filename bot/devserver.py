@@ -14,7 +14,12 @@ import click
 from bot import config, store
 
 
+def _stop_on_sigterm(_signum, _frame) -> None:
+    raise KeyboardInterrupt  # an operator's or a supervisor's SIGTERM stops everything as Ctrl-C does
+
+
 def run(port: int, workers: int) -> None:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     settings = config.load({"env": "development"})
     embedded = None
     env = dict(os.environ, RIGHTSLINE_ENV="development")
