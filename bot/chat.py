@@ -67,7 +67,7 @@ def run(lang: str | None, url: str | None, number: str) -> None:
         phone = WebhookPhone(settings.twilio_auth_token, number, url=target)
         click.echo(f"Talking to the app at {target}. Type a message; Ctrl-D to end.")
     elif url:
-        raise click.ClickException(f"No Rights Line app answers at {url}.")  # asked for it by name
+        raise click.ClickException(f"No Rights Line app answers at {url}.")
     else:
         from bot.web import create_app
 

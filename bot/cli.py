@@ -138,7 +138,9 @@ def serve(port: int, workers: int) -> None:
 
 @main.command()
 @click.option("--lang", default=None, help="start in this language (en, es)")
-@click.option("--url", default=None, help="a running app, e.g. http://127.0.0.1:5000 (default: tries that)")
+@click.option("--url", default=None,
+              help='a running app, e.g. http://127.0.0.1:5000 (default: tries that, else runs one in-process; '
+                   '--url "" always runs one in-process)')
 @click.option("--number", default="+15055550100", show_default=True,
               help="the pretend phone number (it is hashed, never stored)")
 def chat(lang: str | None, url: str | None, number: str) -> None:

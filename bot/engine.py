@@ -310,6 +310,11 @@ def step(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str | 
     return _brief(flows, state, (Say.of("system:unknown"),), "unknown")
 
 
+def main_menu(flows: Flows, lang: str, now: datetime, event: str = "node") -> Turn:
+    """The main menu for someone the bot knows nothing about (for example while Redis is down)."""
+    return _show(flows, State(flows.start, lang), flows.start, now, push=False, event=event)
+
+
 def _run_command(flows: Flows, state: State, command: str, now: datetime) -> Turn:
     if command == "menu":
         return _show(flows, state, flows.start, now, push=False, event="command:menu")

@@ -354,7 +354,7 @@ class _Builder:
         self.files = files
         self.problems: list[Problem] = [p for f in files for p in f.problems]
         self.nodes: dict[str, Node] = {}
-        self.node_at: dict[str, tuple[ParsedFile, tuple]] = {}
+        self.node_at: dict[str, tuple[ParsedFile, tuple]] = {}  # node id -> (its file, its path there)
         self.strings: dict[str, str] = {}
         self.refs: dict[str, tuple[str, int]] = {}
         self.system: ParsedFile | None = None
@@ -401,7 +401,7 @@ class _Builder:
                                          ("language_node",))
         self.check_graph(start)
         self.check_sources()
-        self.check_language_options()
+        self.check_languages_named()
         if self.problems:
             raise FlowError(self.problems)
         return Flows(
@@ -457,13 +457,12 @@ class _Builder:
                 self.fail(parsed, at + ("lookup",), "a lookup needs the data list it looks in.", node_id)
             for source_id in raw.get("sources", []):
                 self.cited.append((source_id, parsed, at + ("sources",), node_id))
-            self.node_at[node_id] = (parsed, at, options, raw)
-        for name in mine:
-            self.finish_node(f"{flow}:{name}")
+            self.finish_node(parsed, node_id, options, raw)
 
-    def finish_node(self, node_id: str) -> None:
-        parsed, at, options, raw = self.node_at[node_id]
+    def finish_node(self, parsed: ParsedFile, node_id: str, options: list[tuple[dict, tuple]], raw: dict) -> None:
+        """Replace the node's placeholder with the real one; every target resolves, as all are registered."""
         flow = node_id.split(":")[0]
+        at = self.node_at[node_id][1]
         built = []
         for option, where in options:
             target = None
@@ -491,7 +490,7 @@ class _Builder:
                     queue.append(target)
         for node_id in self.nodes:
             if node_id not in reached:
-                parsed, at = self.node_at[node_id][:2]
+                parsed, at = self.node_at[node_id]
                 self.fail(parsed, at, f"cannot be reached from the start ({start}): "
                                       "no menu option or next leads to it.", node_id)
         owner: dict[str, str] = {}
@@ -499,22 +498,23 @@ class _Builder:
             for word, _lang in node.keywords:
                 key = normalize(word)  # the same folding the bot uses when it matches
                 if key in owner:
-                    parsed, at = self.node_at[node_id][:2]
+                    parsed, at = self.node_at[node_id]
                     self.fail(parsed, at + ("keywords",), f"the keyword {word!r} already leads to "
                                                           f"{owner[key]}.", node_id)
                 owner.setdefault(key, node_id)
 
-    def check_language_options(self) -> None:
+    def check_languages_named(self) -> None:
+        """Keyword groups and language options may only name languages that languages.yaml defines."""
         for node_id, node in self.nodes.items():
             for _word, lang in node.keywords:
                 if lang and lang not in self.languages:
-                    parsed, at = self.node_at[node_id][:2]
+                    parsed, at = self.node_at[node_id]
                     self.fail(parsed, at + ("keywords",), f"keywords are grouped under {lang!r}, a language "
                                                           "languages.yaml does not define.", node_id)
                     break
             for option in node.options:
                 if option.language and option.language not in self.languages:
-                    parsed, at = self.node_at[node_id][:2]
+                    parsed, at = self.node_at[node_id]
                     self.fail(parsed, at, f"option {option.key} picks the language {option.language!r}, "
                                           "which languages.yaml does not define.", node_id)
 

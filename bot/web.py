@@ -104,12 +104,6 @@ def _turn_for(services: Services, sender: str | None, text: str, now: datetime) 
     return turn
 
 
-def _fallback_turn(services: Services, now: datetime) -> Turn:
-    """Redis is unreachable: the main menu, with no memory of the conversation."""
-    flows = services.flows
-    return engine._show(flows, State(flows.start, "en"), flows.start, now, push=False, event="fallback")
-
-
 def handle_sms(services: Services) -> Response:
     now = services.now()
     number = request.form.get("From", "")
@@ -119,7 +113,7 @@ def handle_sms(services: Services) -> Response:
         turn = _turn_for(services, sender, text, now)
     except redis.RedisError as error:
         log.error("sms: Redis is unreachable (%s); answering with the main menu", type(error).__name__)
-        turn = _fallback_turn(services, now)
+        turn = engine.main_menu(services.flows, "en", now, event="fallback")  # no memory of the conversation
     else:
         try:
             services.sessions.count(now, "sms", turn.lang, turn.node or turn.event)

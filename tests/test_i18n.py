@@ -50,7 +50,7 @@ def test_a_fuzzy_or_missing_translation_falls_back_to_english_for_that_string_on
 def test_translations_check_passes_on_the_shipped_catalogs():
     result = CliRunner().invoke(main, ["translations", "check"])
     assert result.exit_code == 0, result.output
-    assert "es: 89 translated" in result.output or "es:" in result.output
+    assert f"es: {len(FLOWS.strings)} translated, 0 fuzzy, 0 missing, 0 with wrong placeholders" in result.output
 
 
 def test_a_translation_with_broken_placeholders_falls_back_to_english(tmp_path):
