@@ -1,21 +1,27 @@
-"""The RQ worker (`python worker.py`, `--burst` to drain the queue and stop): sends reminders.
+"""The RQ worker (`python worker.py`, `--burst` to drain what is due and stop): sends reminders.
 It runs jobs in-process (SimpleWorker) with the scheduler, on REDIS_URL or the embedded Redis."""
 
 from __future__ import annotations
 
 import argparse
 import logging
-
-from bot import config, store
+from datetime import UTC, datetime
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--burst", action="store_true", help="work until the queue is empty, then stop")
+    parser.add_argument("--burst", action="store_true", help="send what is due, then stop")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # The SDK logs every request's URL and headers at INFO: noise here, and nothing an operator needs.
+    logging.getLogger("twilio").setLevel(logging.WARNING)
 
-    from rq import Queue, SimpleWorker
+    # Everything a job needs is imported and built before the first job: the Twilio SDK and the flows
+    # are loaded once per worker, not once per reminder.
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from bot import config, delivery, reminders, store
 
     settings = config.load()
     embedded = None
@@ -26,8 +32,13 @@ def main(argv: list[str] | None = None) -> None:
     # No read timeout: the worker blocks on the queue for minutes at a time by design.
     connection = store.connect(url, timeout=None)
     try:
-        queue = Queue("reminders", connection=connection)
-        worker = SimpleWorker([queue], connection=connection)
+        sender = delivery.Delivery.build(settings, connection)
+        delivery.install(sender)
+        reminders.Reminders(settings, sender.flows, connection).sync(datetime.now(UTC))
+        queue = reminders.reminder_queue(connection)
+        # SimpleWorker runs each job in this process: a forking worker would re-import the SDK for every
+        # reminder. A job that raises is recorded by RQ and the worker goes on to the next.
+        worker = SimpleWorker([queue], connection=connection, serializer=JSONSerializer)
         worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
     finally:
         if embedded:

@@ -123,6 +123,31 @@ def translations_check(folder: Path, flows_dir: Path) -> None:
     sys.exit(1 if failed else 0)
 
 
+# ---------------------------------------------------------------- reminders
+
+
+@main.group()
+def reminders() -> None:
+    """Pending event reminders."""
+
+
+@reminders.command("sync")
+def reminders_sync() -> None:
+    """Move or cancel pending reminders to match flows/events.yaml (the worker also does this at start)."""
+    from datetime import UTC, datetime
+
+    from bot import config, flow, store
+    from bot.reminders import Reminders
+
+    settings = config.load()
+    if not settings.redis_url:
+        click.echo("REDIS_URL is not set: the embedded Redis is synced by the worker when it starts.", err=True)
+        sys.exit(1)
+    counts = Reminders(settings, flow.load(settings.flows_dir), store.connect(settings.redis_url, 5.0)).sync(
+        datetime.now(UTC))
+    click.echo(f"{counts['kept']} kept, {counts['moved']} moved, {counts['dropped']} dropped")
+
+
 # ---------------------------------------------------------------- running it
 
 

@@ -36,6 +36,12 @@ class Settings:
     sms_segment_budget: int = 3
     # Redis must answer fast or not at all: the webhook falls back to a stateless reply instead.
     redis_timeout: float = 0.3
+    # Reminders: Fernet keys (newest first; a key derived from the secret is always tried last),
+    # how late a reminder may still go out after downtime, the retry back-off, and Twilio's pace.
+    reminder_keys: tuple[str, ...] = ()
+    reminder_lateness: int = 30 * 60  # seconds
+    retry_delays: tuple[int, ...] = (10, 30, 90, 270)  # seconds, each with jitter added
+    twilio_mps: float | None = None  # message segments per second for all workers together; None: no pacing
     extra: dict = field(default_factory=dict)
 
     @property
@@ -54,6 +60,14 @@ def _dev_secrets(instance_dir: Path) -> dict:
     with os.fdopen(fd, "w") as out:
         json.dump(values, out)
     return values
+
+
+def _number(name: str, text: str, kind):
+    try:
+        return kind(text.strip())
+    except ValueError:
+        noun = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{name} must be {noun}, not {text!r}.") from None
 
 
 def load(overrides: dict | None = None, environ: dict | None = None) -> Settings:
@@ -80,10 +94,19 @@ def load(overrides: dict | None = None, environ: dict | None = None) -> Settings
         values["flows_dir"] = Path(env["RIGHTSLINE_FLOWS"])
     for name, key in (("RIGHTSLINE_SESSION_TTL", "session_ttl"), ("RIGHTSLINE_SMS_SEGMENTS", "sms_segment_budget")):
         if env.get(name):
-            try:
-                values[key] = int(env[name])
-            except ValueError:
-                raise ConfigError(f"{name} must be a whole number, not {env[name]!r}.") from None
+            values[key] = _number(name, env[name], int)
+    if env.get("RIGHTSLINE_REMINDER_LATENESS"):
+        values["reminder_lateness"] = 60 * _number("RIGHTSLINE_REMINDER_LATENESS", env["RIGHTSLINE_REMINDER_LATENESS"],
+                                                   int)
+    if env.get("RIGHTSLINE_RETRY_DELAYS"):
+        values["retry_delays"] = tuple(_number("RIGHTSLINE_RETRY_DELAYS", part, int)
+                                       for part in env["RIGHTSLINE_RETRY_DELAYS"].split(","))
+    if env.get("TWILIO_MPS"):
+        values["twilio_mps"] = _number("TWILIO_MPS", env["TWILIO_MPS"], float)
+        if values["twilio_mps"] <= 0:
+            raise ConfigError("TWILIO_MPS must be above 0: it is how many segments a second Twilio accepts.")
+    if env.get("RIGHTSLINE_REMINDER_KEYS"):
+        values["reminder_keys"] = tuple(k.strip() for k in env["RIGHTSLINE_REMINDER_KEYS"].split(",") if k.strip())
 
     if mode == "development":
         dev = _dev_secrets(instance_dir)

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot import match
-from bot.flow import Flows, Node, Option
+from bot.flow import Event, Flows, Node, Option
 
 MAX_HISTORY = 20  # enough BACK steps for any path through the tree, small enough to keep sessions tiny
 MAX_NEXT_CHAIN = 5  # a node whose `next` leads on is shown with what follows, this many at most
+MAX_EVENTS = 8  # events offered at once: one keypad digit each, with 9 and 0 left for back and menu
 # Commands that must only ever match exactly: a guess must never unsubscribe or erase anybody.
 EXACT_ONLY = ("stop", "start", "forget", "help")
 
@@ -44,19 +45,25 @@ class State:
     lang: str
     history: tuple[str, ...] = ()
     page: int = 0
+    item: str | None = None  # at an events node: the event being looked at
 
     def to_dict(self) -> dict:
-        return {"n": self.node, "l": self.lang, "h": list(self.history), "p": self.page}
+        data = {"n": self.node, "l": self.lang, "h": list(self.history), "p": self.page}
+        if self.item:
+            data["i"] = self.item
+        return data
 
     @classmethod
     def from_dict(cls, data: dict, flows: Flows) -> State | None:
         """A saved state, or None when it no longer fits the flows (they changed since it was saved)."""
         try:
-            state = cls(data["n"], data["l"], tuple(data.get("h", ())), int(data.get("p", 0)))
+            state = cls(data["n"], data["l"], tuple(data.get("h", ())), int(data.get("p", 0)), data.get("i"))
         except (KeyError, TypeError, ValueError):
             return None
         if state.node not in flows.nodes or state.lang not in flows.enabled_languages:
             return None
+        if state.item is not None and not any(e.id == state.item for e in flows.events):
+            state = replace(state, item=None)  # the event was taken out of events.yaml
         return replace(state, history=tuple(h for h in state.history if h in flows.nodes))
 
 
@@ -71,7 +78,15 @@ class ForgetRequested:
     """The person asked to be forgotten: delete their session and anything pending."""
 
 
-EFFECT_TYPES = (OptOutRequested, ForgetRequested)
+@dataclass(frozen=True)
+class ReminderRequested:
+    """The person asked to be texted before an event, in their language; asking twice changes nothing."""
+
+    event: str
+    lang: str
+
+
+EFFECT_TYPES = (OptOutRequested, ForgetRequested, ReminderRequested)
 
 
 @dataclass(frozen=True)
@@ -175,16 +190,32 @@ def _items(flows: Flows, node: Node, now: datetime) -> list[Say]:
         return [Say.of("system:source_item", title=s.title, url=s.url, checked=s.checked)
                 for s in flows.sources.values()]
     if node.data == "events":
-        upcoming = [e for e in flows.events if e.is_upcoming(now)]
-        if not upcoming:
-            return [Say.of("system:no_events")]
-        says = []
-        for event in upcoming:
-            timed = isinstance(event.start, datetime)
-            says.append(Say.of("system:event_item" if timed else "system:event_item_day", title=Text(event.title),
-                               when=event.start, where=event.place or event.link))
-        return says
+        return [Say.of("system:event_pick" if _upcoming(flows, now) else "system:no_events")]
     return []
+
+
+def _upcoming(flows: Flows, now: datetime) -> list[Event]:
+    return [e for e in flows.events if e.is_upcoming(now)][:MAX_EVENTS]
+
+
+def _event(flows: Flows, event_id: str) -> Event:
+    return next(e for e in flows.events if e.id == event_id)
+
+
+def _options(flows: Flows, state: State, now: datetime) -> tuple[Option, ...]:
+    """What can be picked here: the node's own options; at an events node, the upcoming events, or
+    for the event being looked at, a reminder (while one can still come before it starts)."""
+    node = flows.nodes[state.node]
+    if node.data != "events":
+        return node.options
+    if state.item is None:
+        return tuple(Option(str(number), Say.of("system:event_option", title=Text(event.title), when=event.start),
+                            event=event.id)
+                     for number, event in enumerate(_upcoming(flows, now), start=1))
+    event = _event(flows, state.item)
+    if event.is_upcoming(now) and event.reminder_moments(now):
+        return (Option("1", "system:remind_me", remind=event.id),)
+    return ()
 
 
 def _show(flows: Flows, state: State, node_id: str, now: datetime, *, before: tuple[Say, ...] = (),
@@ -204,17 +235,39 @@ def _show(flows: Flows, state: State, node_id: str, now: datetime, *, before: tu
     if node_id == flows.start:
         history = ()
     new_state = State(node_id, state.lang, history, page)
-    return Turn(tuple(says), new_state, state.lang, node_id, node.options, page, effects, event,
+    return Turn(tuple(says), new_state, state.lang, node_id, _options(flows, new_state, now), page, effects, event,
                 footer=node_id != flows.start)
 
 
-def _brief(flows: Flows, state: State, says: tuple[Say, ...], event: str) -> Turn:
+def _brief(flows: Flows, state: State, says: tuple[Say, ...], event: str, now: datetime) -> Turn:
     """A short line, then the current menu again: never the whole script a second time."""
-    node = flows.nodes[state.node]
-    if node.options:
+    options = _options(flows, state, now)
+    if options:
         says += (Say.of("system:pick"),)
-    return Turn(says, replace(state, page=0), state.lang, node.id, node.options, 0, (), event,
-                footer=node.id != flows.start)
+    return Turn(says, replace(state, page=0), state.lang, state.node, options, 0, (), event,
+                footer=state.node != flows.start)
+
+
+def _show_event(flows: Flows, state: State, event_id: str, now: datetime) -> Turn:
+    """One event in full: when, where, and (if there is still time) the offer of a text reminder."""
+    event = _event(flows, event_id)
+    timed = isinstance(event.start, datetime)
+    detail = Say.of("system:event_detail" if timed else "system:event_detail_day", title=Text(event.title),
+                    when=event.start, where=event.place or event.link)
+    history = (state.history + (state.node,))[-MAX_HISTORY:]
+    new_state = State(state.node, state.lang, history, 0, event.id)
+    return Turn((detail,), new_state, state.lang, state.node, _options(flows, new_state, now), event="event")
+
+
+def _remind(flows: Flows, state: State, event_id: str, now: datetime) -> Turn:
+    """Confirm the reminders and when they will come; the edge schedules them (once, however often asked)."""
+    event = _event(flows, event_id)
+    moments = tuple(moment for _offset, moment in event.reminder_moments(now))
+    if not moments:
+        return _brief(flows, state, (Say.of("system:reminder_too_late"),), "reminder:late", now)
+    says = (Say.of("system:reminder_set", times=moments),)
+    return Turn(says, state, state.lang, state.node, (), effects=(ReminderRequested(event.id, state.lang),),
+                event="reminder")
 
 
 def _welcome(flows: Flows, vocabulary: Vocabulary, text: str, now: datetime) -> Turn:
@@ -279,8 +332,8 @@ def step(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str | 
 
     node = flows.nodes[state.node]
     if not typed:
-        return _brief(flows, state, (Say.of("system:empty"),), "unknown")
-    picked = _option(vocabulary, state, node, typed)
+        return _brief(flows, state, (Say.of("system:empty"),), "unknown", now)
+    picked = _option(vocabulary, state, _options(flows, state, now), typed)
     if picked:
         return _follow(flows, state, picked, now)
     if typed in vocabulary.language_names:
@@ -292,7 +345,7 @@ def step(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str | 
     if place is None and node.lookup == "places":
         place = match.fuzzy_pick(typed, vocabulary.places.get(state.lang, {}))
     if place:
-        return _place_answer(flows, state, place)
+        return _place_answer(flows, state, place, now)
     guess = None
     for pool in vocabulary.fuzzy.get((state.lang, node.id), ()):
         guess = match.fuzzy_pick(typed, pool)
@@ -307,7 +360,7 @@ def step(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str | 
         if kind == "node":
             return _show(flows, state, value, now, event="keyword")
         return _switch_language(flows, state, value, now)
-    return _brief(flows, state, (Say.of("system:unknown"),), "unknown")
+    return _brief(flows, state, (Say.of("system:unknown"),), "unknown", now)
 
 
 def main_menu(flows: Flows, lang: str, now: datetime, event: str = "node") -> Turn:
@@ -328,18 +381,22 @@ def _run_command(flows: Flows, state: State, command: str, now: datetime) -> Tur
     if command == "language":
         return _show(flows, state, flows.language_node, now, event="command:language")
     # help
-    return _brief(flows, state, (Say.of("system:help"),), "command:help")
+    return _brief(flows, state, (Say.of("system:help"),), "command:help", now)
 
 
-def _option(vocabulary: Vocabulary, state: State, node: Node, typed: str) -> Option | None:
-    for option in node.options:
+def _option(vocabulary: Vocabulary, state: State, options: tuple[Option, ...], typed: str) -> Option | None:
+    for option in options:
         if typed == option.key:
             return option
-    key = vocabulary.labels.get((state.lang, node.id), {}).get(typed)
-    return next((o for o in node.options if o.key == key), None) if key else None
+    key = vocabulary.labels.get((state.lang, state.node), {}).get(typed)
+    return next((o for o in options if o.key == key), None) if key else None
 
 
 def _follow(flows: Flows, state: State, option: Option, now: datetime) -> Turn:
+    if option.event:
+        return _show_event(flows, state, option.event, now)
+    if option.remind:
+        return _remind(flows, state, option.remind, now)
     if option.language:
         first_choice = state.node == flows.language_node and not state.history
         state = replace(state, lang=option.language)
@@ -355,7 +412,7 @@ def _switch_language(flows: Flows, state: State, lang: str, now: datetime) -> Tu
     return _show(flows, state, node, now, push=False, event="language")
 
 
-def _place_answer(flows: Flows, state: State, place_id: str) -> Turn:
+def _place_answer(flows: Flows, state: State, place_id: str, now: datetime) -> Turn:
     place = next(p for p in flows.places if p.id == place_id)
     says = (Say.of("system:place_found", name=Text(place.name)), Say(place.note))
-    return _brief(flows, state, says, "place")
+    return _brief(flows, state, says, "place", now)

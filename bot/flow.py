@@ -4,8 +4,9 @@ A problem names its file, line and node in a plain sentence; a set with any prob
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -49,9 +50,11 @@ class FlowError(Exception):
 @dataclass(frozen=True)
 class Option:
     key: str
-    label: str  # message id of the label
+    label: object  # the label's message id; in the options the engine makes (events), a Say
     target: str | None = None
     language: str | None = None
+    event: str | None = None  # the engine's event options: show this event
+    remind: str | None = None  # ... or ask for a reminder of this event
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,44 @@ class Place:
         return f"places:{self.id}/note"
 
 
+# "1 day before at 10:00", "1 hour before", "30 minutes before": when a reminder goes out.
+OFFSET = re.compile(r"^(\d{1,2}) (day|days|hour|hours|minute|minutes) before(?: at (\d{1,2}):(\d{2}))?$")
+DEFAULT_REMINDERS = ("1 day before at 10:00", "1 hour before")
+
+
+@dataclass(frozen=True)
+class Offset:
+    """When a reminder goes out, relative to its event: a span before it, or a day before it at a set time."""
+
+    text: str  # as staff wrote it; also part of the reminder's job id
+    before: timedelta
+    at: time | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Offset:
+        found = OFFSET.match(text.strip())
+        if not found:
+            raise ValueError(f"{text!r} is not a reminder time; write it like \"1 day before at 10:00\" "
+                             "or \"1 hour before\"")
+        amount, unit, hour, minute = found.groups()
+        span = {"day": timedelta(days=1), "hour": timedelta(hours=1), "minute": timedelta(minutes=1)}
+        before = int(amount) * span[unit.rstrip("s")]
+        at = time(int(hour), int(minute)) if hour is not None else None
+        if at is not None and not unit.startswith("day"):
+            raise ValueError(f"{text!r}: only a number of days before can have \"at HH:MM\"")
+        return cls(text.strip(), before, at)
+
+    def moment(self, start: datetime | date) -> datetime | None:
+        """The reminder's moment for an event starting at `start`; None when it cannot be known
+        (an event without a time has no "1 hour before")."""
+        if self.at is not None:
+            day = (start.astimezone(DENVER).date() if isinstance(start, datetime) else start) - self.before
+            return datetime.combine(day, self.at, DENVER)
+        if not isinstance(start, datetime):
+            return None
+        return start - self.before
+
+
 @dataclass(frozen=True)
 class Event:
     id: str
@@ -100,6 +141,14 @@ class Event:
     contact: str | None
     language: str
     source: str
+    reminders: tuple[Offset, ...] = ()
+
+    def reminder_moments(self, now: datetime) -> tuple[tuple[Offset, datetime], ...]:
+        """The reminders still ahead of `now`, soonest first, each before the event begins."""
+        begins = _sort_key(self.start)
+        found = [(offset, moment) for offset in self.reminders
+                 if (moment := offset.moment(self.start)) is not None and now < moment < begins]
+        return tuple(sorted(found, key=lambda pair: pair[1]))
 
     @property
     def title(self) -> str:
@@ -572,8 +621,14 @@ class _Builder:
             self.fail(parsed, at + ("end",), "ends before it starts.", f"events:{raw['id']}")
         if not raw.get("place") and not raw.get("link"):
             self.fail(parsed, at, "needs a place or a link, so people know where to go.", f"events:{raw['id']}")
+        offsets = []
+        for index, text in enumerate(raw.get("reminders", DEFAULT_REMINDERS)):
+            try:
+                offsets.append(Offset.parse(text))
+            except ValueError as error:
+                self.fail(parsed, at + ("reminders", index), f"{error}.", f"events:{raw['id']}")
         self.events.append(Event(raw["id"], start, end, raw.get("place"), raw.get("link"), raw.get("contact"),
-                                 raw["language"], raw["source"]))
+                                 raw["language"], raw["source"], tuple(offsets)))
 
     def check_sources(self) -> None:
         for source_id, parsed, path, node in self.cited:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_skeleton, format_time
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -90,18 +91,29 @@ class Translator:
             log.warning("placeholders of %s in %s do not match the English", say.id, lang)
             return self.flows.strings[say.id].format_map(values)
 
+    def label(self, lang: str, label: object) -> str:
+        """An option's label: a message id, or a whole Say (the engine's event options)."""
+        return self.render(lang, label) if isinstance(label, Say) else self.text(lang, label)
+
     def value(self, lang: str, value: object) -> str:
         if isinstance(value, Text):
             return self.text(lang, value.id)
         locale = babel_locale(lang)
+        if isinstance(value, tuple | list):
+            return format_list([self.value(lang, item) for item in value], locale=locale)
         if isinstance(value, datetime):
             local = value.astimezone(DENVER)
-            return f"{format_skeleton('MMMEd', local, locale=locale)}, {format_time(local, 'short', locale=locale)}"
-        if isinstance(value, date):
-            return format_skeleton("yMMMEd", value, locale=locale)
-        return str(value)
+            text = f"{format_skeleton('MMMEd', local, locale=locale)}, {format_time(local, 'short', locale=locale)}"
+        elif isinstance(value, date):
+            text = format_skeleton("yMMMEd", value, locale=locale)
+        else:
+            return str(value)
+        # CLDR puts narrow no-break spaces in times ("10:00 PM"); one such character would turn a
+        # whole English SMS into UCS-2 and more than double its segments. A plain space reads the same.
+        return text.translate(_PLAIN_SPACES)
 
 
+_PLAIN_SPACES = str.maketrans({"\u202f": " ", "\u00a0": " ", "\u2009": " "})
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 

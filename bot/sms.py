@@ -19,7 +19,7 @@ def compose(translator: Translator, turn: Turn) -> list[list[str]]:
     lang = turn.lang
     blocks = [[translator.render(lang, say)] for say in turn.says]
     menu = [translator.render(lang, Say.of("system:option", key=option.key,
-                                           label=translator.text(lang, option.label)))
+                                           label=translator.label(lang, option.label)))
             for option in turn.options]
     if turn.footer:
         menu.append(translator.render(lang, Say.of("system:footer")))

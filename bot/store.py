@@ -102,9 +102,14 @@ class Sessions:
                     pass  # it expired while we worked; the next text takes it
 
     def count(self, now: datetime, channel: str, lang: str, what: str) -> None:
-        """One more use of `what` today: a number per day, channel, language and node, nothing else."""
-        key = f"{PREFIX}:c:{now.strftime('%Y-%m-%d')}"
-        pipe = self.client.pipeline(transaction=False)
-        pipe.hincrby(key, f"{channel}|{lang}|{what}", 1)
-        pipe.expire(key, COUNT_DAYS * 86400)
-        pipe.execute()
+        count_use(self.client, now, channel, lang, what)
+
+
+def count_use(client: redis.Redis, now: datetime, channel: str, lang: str, what: str) -> None:
+    """One more use of `what` today: a number per day, channel, language and node (or reminder
+    outcome), nothing else."""
+    key = f"{PREFIX}:c:{now.strftime('%Y-%m-%d')}"
+    pipe = client.pipeline(transaction=False)
+    pipe.hincrby(key, f"{channel}|{lang}|{what}", 1)
+    pipe.expire(key, COUNT_DAYS * 86400)
+    pipe.execute()

@@ -11,8 +11,8 @@ import redis
 from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
 
-from bot import config, engine, flow, sms, store
-from bot.engine import ForgetRequested, OptOutRequested, Say, State, Turn
+from bot import config, engine, flow, reminders, sms, store
+from bot.engine import ForgetRequested, OptOutRequested, ReminderRequested, Say, State, Turn
 from bot.i18n import Translator
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ class Services:
     vocabulary: engine.Vocabulary
     redis: redis.Redis
     sessions: store.Sessions
+    reminders: reminders.Reminders
     validator: RequestValidator
     embedded: store.EmbeddedRedis | None = None
     clock: object = None  # a function returning now; tests freeze it
@@ -47,26 +48,42 @@ def build_services(settings: config.Settings, clock=None) -> Services:
         url = embedded.url
     client = store.connect(url, settings.redis_timeout)
     return Services(settings, flows, translator, vocabulary, client, store.Sessions(client, settings.session_ttl),
-                    RequestValidator(settings.twilio_auth_token), embedded, clock)
+                    reminders.Reminders(settings, flows, client), RequestValidator(settings.twilio_auth_token),
+                    embedded, clock)
 
 
 # ---------------------------------------------------------------- effects: one handler each
 
 
-def _forget_sender(services: Services, sender: str) -> None:
-    services.sessions.delete(sender)
+@dataclass(frozen=True)
+class Person:
+    """Who a turn's effects are for, for the length of one request: the number is never stored as is."""
+
+    number: str
+    sender: str  # HMAC(secret, number): the only name kept
+    now: datetime
+
+
+def _forget(services: Services, person: Person) -> None:
+    services.sessions.delete(person.sender)
+    services.reminders.cancel_all(person.sender)
+
+
+def _schedule(services: Services, person: Person, effect: ReminderRequested) -> None:
+    services.reminders.subscribe(person.number, person.sender, effect.event, effect.lang, person.now)
 
 
 EFFECT_HANDLERS = {
-    OptOutRequested: lambda services, sender, effect: _forget_sender(services, sender),
-    ForgetRequested: lambda services, sender, effect: _forget_sender(services, sender),
+    OptOutRequested: lambda services, person, effect: _forget(services, person),
+    ForgetRequested: lambda services, person, effect: _forget(services, person),
+    ReminderRequested: _schedule,
 }
 
 
-def carry_out(services: Services, sender: str | None, turn: Turn) -> None:
+def carry_out(services: Services, person: Person | None, turn: Turn) -> None:
     for effect in turn.effects:
-        if sender is not None:
-            EFFECT_HANDLERS[type(effect)](services, sender, effect)
+        if person is not None:
+            EFFECT_HANDLERS[type(effect)](services, person, effect)
 
 
 # ---------------------------------------------------------------- requests
@@ -86,11 +103,12 @@ def _xml(body: str) -> Response:
     return Response(body, status=200, mimetype="text/xml")
 
 
-def _turn_for(services: Services, sender: str | None, text: str, now: datetime) -> Turn:
+def _turn_for(services: Services, person: Person | None, text: str, now: datetime) -> Turn:
     """One step of the conversation, with the session loaded before and saved after."""
     flows = services.flows
-    if sender is None:
+    if person is None:
         return engine.step(flows, services.vocabulary, None, text, now)
+    sender = person.sender
     with services.sessions.lock(sender) as locked:
         if not locked:
             log.warning("sms: a sender's lock was busy for %.0f s; answering without waiting", store.LOCK_WAIT)
@@ -100,7 +118,7 @@ def _turn_for(services: Services, sender: str | None, text: str, now: datetime) 
         # The session is saved first; then effects run (a forget deletes what was just saved).
         if turn.state is not None:
             services.sessions.save(sender, turn.state.to_dict())
-        carry_out(services, sender, turn)
+        carry_out(services, person, turn)
     return turn
 
 
@@ -108,9 +126,9 @@ def handle_sms(services: Services) -> Response:
     now = services.now()
     number = request.form.get("From", "")
     text = request.form.get("Body", "")
-    sender = store.sender_key(services.settings.secret, number) if number else None
+    person = Person(number, store.sender_key(services.settings.secret, number), now) if number else None
     try:
-        turn = _turn_for(services, sender, text, now)
+        turn = _turn_for(services, person, text, now)
     except redis.RedisError as error:
         log.error("sms: Redis is unreachable (%s); answering with the main menu", type(error).__name__)
         turn = engine.main_menu(services.flows, "en", now, event="fallback")  # no memory of the conversation

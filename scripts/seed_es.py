@@ -89,8 +89,15 @@ ES = {
  "system:place_found": "{name}:",
  "system:hotline_item": "{name}: {phone}. {note}",
  "system:source_item": "- {title} ({checked}): {url}",
- "system:event_item": "- {title}: {when}. {where}",
- "system:event_item_day": "- {title}: {when}, hora por anunciar. {where}",
+ "system:event_pick": "Responda con un número para ver detalles y pedir un recordatorio:",
+ "system:event_option": "{title}, {when}",
+ "system:event_detail": "{title}: {when}. {where}",
+ "system:event_detail_day": "{title}: {when}, hora por anunciar. {where}",
+ "system:remind_me": "Recibir un recordatorio por texto",
+ "system:reminder_set": "Listo. Le enviaremos un recordatorio el {times}. Responda ALTO o BORRAR para cancelar.",
+ "system:reminder_too_late": "Ya es tarde para un recordatorio de este evento.",
+ "system:reminder": "Recordatorio de Línea de Derechos: {title}, {when}. {where} Responda ALTO para no recibir más mensajes.",
+ "system:reminder_day": "Recordatorio de Línea de Derechos: {title}, {when}, hora por anunciar. {where} Responda ALTO para no recibir más mensajes.",
  "system:no_events": "No hay eventos programados por ahora. Grabaciones de sesiones pasadas: cabq.gov/oira-resources",
 }
 

@@ -13,11 +13,13 @@ import pytest
 from bot import store
 from bot.chat import WebhookPhone
 from bot.web import create_app
+from tests.standin import MessagesAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 FROZEN_NOW = datetime(2026, 11, 22, 17, 0, tzinfo=UTC)  # a Sunday, 10:00 in Albuquerque
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 SECRET = "test-secret-0123456789abcdef0123456789"
+ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +57,20 @@ def overrides(redis_url, tmp_path) -> dict:
 @pytest.fixture
 def app(overrides, redis_client):
     return create_app(overrides)
+
+
+@pytest.fixture
+def messages_api():
+    """The stand-in for Twilio's Messages API, recording every message it was asked to send."""
+    with MessagesAPI(ACCOUNT_SID, AUTH_TOKEN) as api:
+        yield api
+
+
+@pytest.fixture
+def sending(overrides, flows_dir, messages_api, redis_client) -> dict:
+    """Overrides for an app whose reminders go to the stand-in, retried at once (no back-off waits)."""
+    return {**overrides, "flows_dir": flows_dir, "twilio_account_sid": ACCOUNT_SID, "twilio_from": "+15055550000",
+            "twilio_api_url": messages_api.url, "retry_delays": (0, 0, 0)}
 
 
 @pytest.fixture

@@ -26,9 +26,11 @@ def test_every_string_is_translated_in_every_enabled_language():
 def test_dates_and_times_are_formatted_by_babel_in_albuquerque_time():
     translator = Translator(FLOWS, ROOT / "translations")
     moment = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)  # 18:00 on Dec 2 in Albuquerque
-    assert translator.value("en", moment) == "Wed, Dec 2, 6:00\u202fPM"
+    assert translator.value("en", moment) == "Wed, Dec 2, 6:00 PM"  # a plain space: it keeps the SMS in GSM-7
     assert translator.value("es", moment) == "mié, 2 dic, 18:00"
     assert translator.value("es", date(2026, 3, 4)) == "mié, 4 mar 2026"
+    assert translator.value("en", (moment, moment)) == "Wed, Dec 2, 6:00 PM and Wed, Dec 2, 6:00 PM"
+    assert translator.value("es", (moment, moment)) == "mié, 2 dic, 18:00 y mié, 2 dic, 18:00"
 
 
 def test_a_fuzzy_or_missing_translation_falls_back_to_english_for_that_string_only(tmp_path):
