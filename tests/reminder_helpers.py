@@ -3,16 +3,19 @@ time), an app subscribed at a chosen moment, and a burst worker run in this proc
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
-from bot import delivery, reminders
+from bot import delivery, reminders, store
 from bot.flow import DENVER
 from bot.web import create_app
-from tests.conftest import make_phone
+from tests.conftest import ROOT, make_phone
 
 
 def real_now() -> datetime:
@@ -79,3 +82,30 @@ def future_event(event_id: str = "later_webinar", days: int = 3) -> dict:
 
 def day_only_event(event_id: str = "day_event", days: int = 3) -> dict:
     return {"id": event_id, "start": real_now().astimezone(DENVER).date() + timedelta(days=days), "title": "Day event"}
+
+
+def worker_env(app) -> dict:
+    """The environment an operator would give `python worker.py`, taken from the app's settings."""
+    settings = app.extensions["rightsline"].settings
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("RIGHTSLINE_", "TWILIO_"))}
+    env.update({"RIGHTSLINE_ENV": "test", "RIGHTSLINE_SECRET": settings.secret, "REDIS_URL": settings.redis_url,
+                "TWILIO_ACCOUNT_SID": settings.twilio_account_sid, "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
+                "TWILIO_FROM": settings.twilio_from, "TWILIO_API_URL": settings.twilio_api_url,
+                "RIGHTSLINE_FLOWS": str(settings.flows_dir), "RIGHTSLINE_INSTANCE": str(settings.instance_dir),
+                "RIGHTSLINE_RETRY_DELAYS": ",".join(map(str, settings.retry_delays))})
+    if settings.twilio_mps:
+        env["TWILIO_MPS"] = str(settings.twilio_mps)
+    return env
+
+
+def start_worker(app, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(ROOT / "worker.py"), *args], env=worker_env(app), cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def subscribe_many(app, numbers: list[str], event_id: str, at: datetime) -> None:
+    """Many people asking for the same event's reminder, straight through the effect's handler."""
+    services = app.extensions["rightsline"]
+    for number in numbers:
+        sender = store.sender_key(services.settings.secret, number)
+        services.reminders.subscribe(number, sender, event_id, "en", at)

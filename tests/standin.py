@@ -34,7 +34,8 @@ class Received:
 class MessagesAPI:
     """Start with `with MessagesAPI(sid, token) as api:`; point TWILIO_API_URL at `api.url`.
 
-    `api.answer(429, 20429)` makes the next request fail that way (queue several for several);
+    `api.answer(429, 20429)` makes the next request fail that way (queue several for several; with
+    `to=` only the next ones to that number);
     `api.hold_from(n)` keeps the n-th message (1-based) and every later one waiting for an answer
     until `api.release()`, as a Twilio that stopped answering would."""
 
@@ -44,12 +45,14 @@ class MessagesAPI:
         self.delay = delay
         self.received: list[Received] = []
         self.refused: list[tuple[int, int]] = []  # (status, code) of each error answered
-        self._answers: list[tuple[int, int]] = []
+        self._answers: list[tuple[str | None, int, int]] = []
         self._hold_from: int | None = None
         self._released = threading.Event()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
+        # A client that hangs up on a held request (a worker killed mid-send) is no error of ours.
+        self._server.handle_error = lambda request, address: None
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -62,9 +65,16 @@ class MessagesAPI:
         self._server.shutdown()
         self._server.server_close()
 
-    def answer(self, status: int, code: int, times: int = 1) -> None:
+    def answer(self, status: int, code: int, times: int = 1, to: str | None = None) -> None:
         with self._lock:
-            self._answers.extend([(status, code)] * times)
+            self._answers.extend([(to, status, code)] * times)
+
+    def _scripted(self, to: str) -> tuple[int, int] | None:
+        for index, (only_to, status, code) in enumerate(self._answers):
+            if only_to in (None, to):
+                del self._answers[index]
+                return status, code
+        return None
 
     def hold_from(self, number: int) -> None:
         self._hold_from = number
@@ -126,7 +136,7 @@ class MessagesAPI:
                 if len(form["Body"]) > 1600:
                     return self._error(400, 21617, "The concatenated message body exceeds the 1600 character limit")
                 with api._lock:
-                    scripted = api._answers.pop(0) if api._answers else None
+                    scripted = api._scripted(form["To"])
                     if scripted is None:
                         api.received.append(Received(form["To"], form.get("From") or form["MessagingServiceSid"],
                                                      form["Body"], time.monotonic()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import zlib
 
 from tests.conftest import make_phone
 
@@ -19,22 +20,44 @@ def variants(number: str) -> set[str]:
             f"{ten[3:6]}-{ten[6:]}", f"{ten[:3]}.{ten[3:6]}.{ten[6:]}"}
 
 
+def readable(value: bytes) -> str:
+    """A stored value as text, unpacked first if it is zlib-compressed (as RQ stores job data)."""
+    try:
+        value = zlib.decompress(value)
+    except zlib.error:
+        pass
+    return value.decode(errors="replace")
+
+
 def everything_in_redis(client) -> str:
+    """Every key and value: strings, hashes, lists, sets, sorted sets and streams (RQ's results)."""
     dump = []
     for key in client.scan_iter("*"):
         dump.append(key.decode(errors="replace"))
         kind = client.type(key).decode()
         if kind == "string":
-            dump.append(client.get(key).decode(errors="replace"))
+            dump.append(readable(client.get(key)))
         elif kind == "hash":
-            dump.extend(f"{k.decode()}={v.decode()}" for k, v in client.hgetall(key).items())
-        elif kind in ("list",):
-            dump.extend(v.decode(errors="replace") for v in client.lrange(key, 0, -1))
-        elif kind in ("set",):
-            dump.extend(v.decode(errors="replace") for v in client.smembers(key))
+            dump.extend(f"{readable(k)}={readable(v)}" for k, v in client.hgetall(key).items())
+        elif kind == "list":
+            dump.extend(readable(v) for v in client.lrange(key, 0, -1))
+        elif kind == "set":
+            dump.extend(readable(v) for v in client.smembers(key))
         elif kind == "zset":
-            dump.extend(v.decode(errors="replace") for v in client.zrange(key, 0, -1))
+            dump.extend(readable(v) for v in client.zrange(key, 0, -1))
+        elif kind == "stream":
+            for _id, fields in client.xrange(key):
+                dump.extend(f"{readable(k)}={readable(v)}" for k, v in fields.items())
+        else:
+            raise AssertionError(f"the scan cannot read a Redis {kind}: teach it, or the test proves nothing")
     return "\n".join(dump)
+
+
+def assert_no_number(numbers: list[str], *texts: str) -> None:
+    for number in numbers:
+        for variant in variants(number):
+            for text in texts:
+                assert variant not in text, f"{variant!r} found: ...{text[max(0, text.find(variant) - 80):][:160]}..."
 
 
 def test_no_number_in_redis_or_logs_after_whole_conversations(client, redis_client, caplog):
@@ -72,3 +95,37 @@ def test_counts_are_per_day_node_and_language_only(client, redis_client):
     counts = redis_client.hgetall("rl:c:2026-11-22")
     assert counts[b"sms|en|rights:door"] == b"1"
     assert all(field.count(b"|") == 2 for field in counts)
+
+
+def test_no_number_anywhere_after_reminders_are_asked_for_sent_and_failed(sending, flows_dir, messages_api,
+                                                                          redis_client, caplog):
+    from tests.reminder_helpers import (
+        app_at,
+        ask_for_reminder,
+        due_now_event,
+        future_event,
+        run_worker,
+        start_worker,
+        write_events,
+    )
+
+    caplog.set_level(logging.DEBUG)
+    event, subscribe_at = due_now_event()
+    write_events(flows_dir, event, future_event())
+    app = app_at(sending, subscribe_at)
+    client = app.test_client()
+    for number in NUMBERS:
+        ask_for_reminder(client, number, event_key="1")
+    ask_for_reminder(client, NUMBERS[0], lang="es", event_key="2")  # one stays scheduled for days
+    messages_api.answer(503, 20503, times=4, to=NUMBERS[1])  # fails for good after its three retries
+    messages_api.answer(400, 21211, to=NUMBERS[2])  # refused outright
+    run_worker(app)
+    worker = start_worker(app, "--burst")  # the real process too, and its log
+    worker_log, _ = worker.communicate(timeout=60)
+    assert len(messages_api.received) == 1 and len(messages_api.refused) == 5  # all three were tried
+
+    stored = everything_in_redis(redis_client)
+    assert "rq:job:" in stored and "rq:failed:" in stored  # the scan saw the jobs, pending and failed
+    assert "gAAAAA" in stored  # and read the encrypted numbers out of RQ's compressed job data
+    logged = "\n".join(record.getMessage() for record in caplog.records) + caplog.text
+    assert_no_number(NUMBERS, stored, logged, worker_log)

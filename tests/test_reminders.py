@@ -10,8 +10,16 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from bot import flow, reminders
 from bot.reminders import Reminders, reminder_queue
 from tests.conftest import make_phone
-from tests.reminder_helpers import (app_at, ask_for_reminder, day_only_event, due_now_event, future_event,
-                                    real_now, run_worker, write_events)
+from tests.reminder_helpers import (
+    app_at,
+    ask_for_reminder,
+    day_only_event,
+    due_now_event,
+    future_event,
+    real_now,
+    run_worker,
+    write_events,
+)
 
 NUMBER = "+15055550123"
 
@@ -186,9 +194,9 @@ def test_a_reminder_still_failing_after_every_retry_is_kept_as_failed_without_th
     run_worker(app)
     assert len(messages_api.refused) == 4  # the first try and three retries
     services = app.extensions["rightsline"]
-    failed = FailedJobRegistry(queue=reminder_queue(services.redis))
-    (job_id,) = failed.get_job_ids()
-    job = failed.job_class.fetch(job_id, connection=services.redis, serializer=reminder_queue(services.redis).serializer)
+    queue = reminder_queue(services.redis)
+    (job_id,) = FailedJobRegistry(queue=queue).get_job_ids()
+    job = queue.fetch_job(job_id)
     error = job.latest_result().exc_string
     assert "Twilio answered 503 (code 20503)" in error and "5055550123" not in error
 

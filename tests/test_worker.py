@@ -1,0 +1,81 @@
+"""The real `python worker.py` process: it sends what is due, survives being killed mid-batch without
+losing or repeating a reminder, and keeps the pace; its logs hold no number."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+from bot.pace import Pace
+from tests.reminder_helpers import app_at, due_now_event, run_worker, start_worker, subscribe_many, write_events
+from tests.test_privacy import assert_no_number
+
+NUMBERS = [f"+1505555{index:04d}" for index in range(20)]
+
+
+def test_the_worker_process_sends_what_is_due_and_stops_in_burst_mode(sending, flows_dir, messages_api):
+    event, subscribe_at = due_now_event()
+    write_events(flows_dir, event)
+    app = app_at(sending, subscribe_at)
+    subscribe_many(app, NUMBERS[:3], event["id"], subscribe_at)
+    worker = start_worker(app, "--burst")
+    output, _ = worker.communicate(timeout=60)
+    assert worker.returncode == 0, output
+    assert sorted(m.to for m in messages_api.received) == NUMBERS[:3]
+    assert_no_number(NUMBERS, output)
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(sending, flows_dir, messages_api):
+    event, subscribe_at = due_now_event()
+    write_events(flows_dir, event)
+    app = app_at(sending, subscribe_at)
+    subscribe_many(app, NUMBERS, event["id"], subscribe_at)
+    messages_api.hold_from(8)  # Twilio receives the 8th message and is slow to answer: the worker dies waiting
+    worker = start_worker(app, "--burst")
+    try:
+        assert messages_api.wait_for(8, timeout=30), "the worker never got going"
+        worker.send_signal(signal.SIGKILL)
+        first_output, _ = worker.communicate(timeout=10)
+    finally:
+        messages_api.release()
+    assert len(messages_api.received) == 8
+
+    again = start_worker(app, "--burst")
+    output, _ = again.communicate(timeout=60)
+    assert again.returncode == 0, output
+    sent = [m.to for m in messages_api.received]
+    assert sorted(sent) == NUMBERS, "every reminder went out, each once"
+    assert_no_number(NUMBERS, first_output, output)
+
+
+def test_the_pace_never_goes_over_twilio_mps(sending, flows_dir, messages_api):
+    event, subscribe_at = due_now_event()
+    write_events(flows_dir, event)
+    app = app_at({**sending, "twilio_mps": 20.0}, subscribe_at)
+    subscribe_many(app, NUMBERS, event["id"], subscribe_at)
+    run_worker(app)
+    arrivals = [m.at for m in messages_api.received]
+    assert len(arrivals) == 20
+    # One-segment messages at 20 a second: 50 ms apart at the least, so the whole run takes 0.95 s or more.
+    assert (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) <= 20 * 1.05
+    assert max(sum(1 for t in arrivals if start <= t < start + 1) for start in arrivals) <= 21
+
+
+def test_two_workers_share_one_pace(redis_client):
+    takes: list[float] = []
+
+    def sender():
+        pace = Pace(redis_client, 50.0, key="rl:pace:test")
+        for _ in range(10):
+            pace.wait(1)
+            takes.append(time.monotonic())
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    takes.sort()
+    # 20 ms apart on Redis's clock; together, never faster than 50 a second.
+    assert len(takes) == 20 and (len(takes) - 1) / (takes[-1] - takes[0]) <= 50 * 1.05
