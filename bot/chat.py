@@ -6,6 +6,7 @@ from __future__ import annotations
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
 import click
@@ -14,8 +15,8 @@ from twilio.request_validator import RequestValidator
 from bot import config, segments
 
 
-class WebhookPhone:
-    """Signs and sends texts as Twilio would, to a running app or a Flask test client."""
+class _Webhook:
+    """Signs and posts forms as Twilio would, to a running app or a Flask test client."""
 
     def __init__(self, auth_token: str, number: str, url: str | None = None, client=None):
         self.validator = RequestValidator(auth_token)
@@ -25,17 +26,14 @@ class WebhookPhone:
         self.last_status = None
         self.last_xml = ""
 
-    def send(self, body: str) -> str:
-        form = {"From": self.number, "To": "+15055550000", "Body": body, "MessageSid": "SM" + "0" * 32,
-                "AccountSid": "AC" + "0" * 32, "NumMedia": "0"}
+    def post(self, path: str, form: dict) -> str:
         if self.client is not None:
-            url = "http://localhost/sms"
-            signature = self.validator.compute_signature(url, form)
-            response = self.client.post("/sms", data=form, headers={"X-Twilio-Signature": signature})
+            signature = self.validator.compute_signature(f"http://localhost{path}", form)
+            response = self.client.post(path, data=form, headers={"X-Twilio-Signature": signature})
             self.last_status = response.status_code
             xml = response.get_data(as_text=True)
         else:
-            url = f"{self.url}/sms"
+            url = f"{self.url}{path}"
             signature = self.validator.compute_signature(url, form)
             request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(),
                                              headers={"X-Twilio-Signature": signature})
@@ -43,7 +41,76 @@ class WebhookPhone:
                 self.last_status = response.status
                 xml = response.read().decode()
         self.last_xml = xml
-        return message_text(xml)
+        return xml
+
+
+class WebhookPhone(_Webhook):
+    """A phone that texts: send() returns the reply as the screen shows it."""
+
+    def send(self, body: str) -> str:
+        form = {"From": self.number, "To": "+15055550000", "Body": body, "MessageSid": "SM" + "0" * 32,
+                "AccountSid": "AC" + "0" * 32, "NumMedia": "0"}
+        return message_text(self.post("/sms", form))
+
+
+@dataclass
+class Heard:
+    """What one voice response does: what is said (voice, language, text), where keys go, what silence does."""
+
+    said: list[tuple[str, str, str]] = field(default_factory=list)
+    played: list[str] = field(default_factory=list)
+    action: str | None = None  # the Gather's action: where keys and speech go
+    on_silence: str | None = None  # the Redirect after the Gather
+    hung_up: bool = False
+    gather: dict = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return " ".join(text for _voice, _lang, text in self.said)
+
+
+def hear(xml: str) -> Heard:
+    root = ElementTree.fromstring(xml)
+    heard = Heard()
+    for element in root.iter():
+        if element.tag == "Say":
+            heard.said.append((element.get("voice", ""), element.get("language", ""), "".join(element.itertext())))
+        elif element.tag == "Play":
+            heard.played.append(element.text or "")
+        elif element.tag == "Gather":
+            heard.action, heard.gather = element.get("action"), dict(element.attrib)
+        elif element.tag == "Redirect":
+            heard.on_silence = element.text
+        elif element.tag == "Hangup":
+            heard.hung_up = True
+    return heard
+
+
+class WebhookCaller(_Webhook):
+    """A phone that calls: dial(), then press() keys, say() words, or stay silent(), as Twilio relays them."""
+
+    CALL = {"CallSid": "CA" + "0" * 32, "AccountSid": "AC" + "0" * 32, "To": "+15055550000",
+            "CallStatus": "in-progress", "Direction": "inbound"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.heard = Heard()
+
+    def _go(self, path: str, extra: dict) -> Heard:
+        self.heard = hear(self.post(path, {**self.CALL, "From": self.number, **extra}))
+        return self.heard
+
+    def dial(self) -> Heard:
+        return self._go("/voice", {})
+
+    def press(self, keys: str) -> Heard:
+        return self._go(self.heard.action or "/voice", {"Digits": keys})
+
+    def say(self, words: str) -> Heard:
+        return self._go(self.heard.action or "/voice", {"SpeechResult": words, "Confidence": "0.9"})
+
+    def silent(self) -> Heard:
+        return self._go(self.heard.on_silence or "/voice", {})
 
 
 def message_text(xml: str) -> str:
@@ -60,21 +127,29 @@ def _running(url: str) -> bool:
         return False
 
 
-def run(lang: str | None, url: str | None, number: str) -> None:
+def run(lang: str | None, url: str | None, number: str, by_voice: bool = False) -> None:
     settings = config.load({"env": "development"})
     target = url or "http://127.0.0.1:5000"
+    kind = WebhookCaller if by_voice else WebhookPhone
     if url != "" and _running(target):  # --url "" forces the in-process app
-        phone = WebhookPhone(settings.twilio_auth_token, number, url=target)
-        click.echo(f"Talking to the app at {target}. Type a message; Ctrl-D to end.")
+        device = kind(settings.twilio_auth_token, number, url=target)
+        click.echo(f"Talking to the app at {target}.")
     elif url:
         raise click.ClickException(f"No Rights Line app answers at {url}.")
     else:
         from bot.web import create_app
 
         app = create_app({"env": "development"})
-        phone = WebhookPhone(settings.twilio_auth_token, number, client=app.test_client())
-        click.echo("No app running on :5000, so this chat runs one in-process (same code, same signing). "
-                   "Type a message; Ctrl-D to end.")
+        device = kind(settings.twilio_auth_token, number, client=app.test_client())
+        click.echo("No app running on :5000, so this runs one in-process (same code, same signing).")
+    if by_voice:
+        _call(device, lang)
+    else:
+        _text(device, lang)
+
+
+def _text(phone: WebhookPhone, lang: str | None) -> None:
+    click.echo("Type a message; Ctrl-D to end.")
     first = {"es": "hola", "en": "hello"}.get(lang) if lang else None
     if first:
         _show(first, phone.send(first))
@@ -90,4 +165,41 @@ def run(lang: str | None, url: str | None, number: str) -> None:
 def _show(sent: str, reply: str) -> None:
     click.echo(click.style(f"[{segments.describe(reply)}]", dim=True))
     click.echo(reply)
+    click.echo()
+
+
+def _call(caller: WebhookCaller, lang: str | None) -> None:
+    click.echo("Press keys (0-9, * and #) and Enter; an empty line is silence; words are speech. Ctrl-D hangs up.")
+    _speak(caller.dial())
+    if lang:
+        keys = {o.language: o.key for o in _language_options()}
+        if lang in keys:
+            _speak(caller.press(keys[lang]))
+    while not caller.heard.hung_up:
+        try:
+            entry = click.prompt("keys", prompt_suffix="> ", default="", show_default=False).strip()
+        except (EOFError, click.Abort):
+            click.echo()
+            return
+        if not entry:
+            _speak(caller.silent())
+        elif all(key in "0123456789*#" for key in entry):
+            _speak(caller.press(entry))
+        else:
+            _speak(caller.say(entry))
+    click.echo("(the line hung up)")
+
+
+def _language_options():
+    from bot import flow
+
+    flows = flow.load(config.ROOT / "flows")
+    return flows.nodes[flows.language_node].options
+
+
+def _speak(heard: Heard) -> None:
+    for voice, language, text in heard.said:
+        click.echo(click.style(f"[{voice} {language}] ", dim=True) + text)
+    for url in heard.played:
+        click.echo(click.style("[plays] ", dim=True) + url)
     click.echo()

@@ -168,8 +168,9 @@ def serve(port: int, workers: int) -> None:
                    '--url "" always runs one in-process)')
 @click.option("--number", default="+15055550100", show_default=True,
               help="the pretend phone number (it is hashed, never stored)")
-def chat(lang: str | None, url: str | None, number: str) -> None:
-    """Talk to the bot in this terminal, through the real signed /sms webhook."""
+@click.option("--voice", "by_voice", is_flag=True, help="call instead of text: hear what is said, press keys")
+def chat(lang: str | None, url: str | None, number: str, by_voice: bool) -> None:
+    """Talk to the bot in this terminal, through the real signed /sms (or /voice) webhook."""
     from bot.chat import run
 
-    run(lang=lang, url=url, number=number)
+    run(lang=lang, url=url, number=number, by_voice=by_voice)

@@ -14,8 +14,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from bot import config, flow, segments, store
-from bot.engine import Say, Text
+from bot import config, engine, flow, segments, sms, store
+from bot.engine import Say, State, Text
 from bot.i18n import Translator
 from bot.pace import Pace
 from bot.reminders import Reminders, index_key, job_id, sent_key
@@ -28,6 +28,8 @@ TWILIO_API = "https://api.twilio.com"
 PERMANENT = {21211: "invalid number", 21614: "not a mobile number", 21610: "unsubscribed at the carrier",
              21408: "region not enabled"}
 OPTED_OUT = 21610
+MAX_BODY = 1600  # characters: Twilio refuses a longer message
+SMS_ONLY = {"system:pick", "system:event_pick"}  # prompts to reply, which a one-off text has no use for
 CLAIM_DAYS = 2  # a claim outlives the event's last reminder, so a late retry cannot send again
 
 
@@ -112,15 +114,15 @@ class Delivery:
     def now(self) -> datetime:
         return self.clock() if self.clock else datetime.now(UTC)
 
-    def run(self, payload: dict) -> str:
-        """Send one reminder at most once; returns what happened (also counted per day and language)."""
-        outcome = self._run(payload)
-        lang = payload.get("l", "-")
-        store.count_use(self.redis, self.now(), "reminder", lang, outcome)
-        log.info("reminder for %s (%s): %s", payload.get("e"), payload.get("o"), outcome)
+    def run(self, payload: dict, kind: str = "reminder") -> str:
+        """Send one reminder (or one text a caller asked for) at most once; returns what happened, which
+        is also counted per day and language."""
+        outcome = self._reminder(payload) if kind == "reminder" else self._text(payload)
+        store.count_use(self.redis, self.now(), kind, payload.get("l", "-"), outcome)
+        log.info("%s %s: %s", kind, payload.get("e") or payload.get("n"), outcome)
         return outcome
 
-    def _run(self, payload: dict) -> str:
+    def _reminder(self, payload: dict) -> str:
         sender = payload.get("s", "")
         job = job_id(self.settings.secret, sender, payload.get("e", ""), payload.get("o", ""))
         reminders = self.reminders
@@ -133,46 +135,60 @@ class Delivery:
         if self.now() - due > timedelta(seconds=self.settings.reminder_lateness):
             reminders.drop(job, sender)
             return "dropped:too late"
+        return self._send_once(job, payload, self.body(payload), sender)
+
+    def _text(self, payload: dict) -> str:
+        if payload.get("n") not in self.flows.nodes:
+            return "dropped:node removed"
+        return self._send_once(payload["k"], payload, self.script(payload), payload.get("s"))
+
+    def _send_once(self, job: str, payload: dict, body: str, sender: str | None) -> str:
         # The claim comes before Twilio is called: if this worker dies mid-send, no retry sends again.
         claim = sent_key(job)
         if not self.redis.set(claim, "claimed", nx=True, ex=CLAIM_DAYS * 86400):
-            self.redis.srem(index_key(sender), job)
+            self._done(job, sender)
             return "skipped:already sent"
         try:
-            number = reminders.cipher.decrypt(payload["to"].encode()).decode()
+            number = self.reminders.cipher.decrypt(payload["to"].encode()).decode()
         except (InvalidToken, KeyError, AttributeError):
-            self.redis.set(claim, "failed", xx=True, keepttl=True)
-            return "failed:unreadable (its key was rotated away)"
-        body = self.body(payload)
+            return self._failed(claim, job, sender, "failed:unreadable (its key was rotated away)")
         if self.pace:
             self.pace.wait(segments.count(body))
         try:
             self.sender.send(number, body)
         except TwilioRestException as error:
-            return self._twilio_error(error, claim, sender, job)
+            if error.status == 429 or error.status >= 500:
+                self.redis.delete(claim)
+                raise RetryableSendError(f"Twilio answered {error.status} (code {error.code})") from None
+            if error.code == OPTED_OUT and sender:
+                self.reminders.cancel_all(sender)
+            return self._failed(claim, job, sender, f"failed:{error.code} {PERMANENT.get(error.code, 'refused')}")
         except (requests.ConnectionError, requests.exceptions.ConnectTimeout) as error:
-            # Nothing reached Twilio: safe to try again.
-            self.redis.delete(claim)
+            self.redis.delete(claim)  # nothing reached Twilio: safe to try again
             raise RetryableSendError(f"Twilio unreachable ({type(error).__name__})") from None
         except requests.Timeout:
             # Twilio got the request but did not answer in time: it may have sent it. Never risk twice.
-            self.redis.set(claim, "failed", xx=True, keepttl=True)
-            self.redis.srem(index_key(sender), job)
-            return "failed:no answer from Twilio (maybe sent; not retried)"
+            return self._failed(claim, job, sender, "failed:no answer from Twilio (maybe sent; not retried)")
         self.redis.set(claim, "sent", xx=True, keepttl=True)
-        self.redis.srem(index_key(sender), job)
+        self._done(job, sender)
         return "sent"
 
-    def _twilio_error(self, error: TwilioRestException, claim: str, sender: str, job: str) -> str:
-        status, code = error.status, error.code
-        if status == 429 or status >= 500:
-            self.redis.delete(claim)
-            raise RetryableSendError(f"Twilio answered {status} (code {code})") from None
+    def _failed(self, claim: str, job: str, sender: str | None, outcome: str) -> str:
         self.redis.set(claim, "failed", xx=True, keepttl=True)
-        self.redis.srem(index_key(sender), job)
-        if code == OPTED_OUT:
-            self.reminders.cancel_all(sender)
-        return f"failed:{code} {PERMANENT.get(code, 'refused')}"
+        self._done(job, sender)
+        return outcome
+
+    def _done(self, job: str, sender: str | None) -> None:
+        if sender:
+            self.redis.srem(index_key(sender), job)
+
+    def script(self, payload: dict) -> str:
+        """What the caller heard, as one text message (Twilio's limit is 1,600 characters)."""
+        lang = payload.get("l") if payload.get("l") in self.flows.enabled_languages else "en"
+        state = State(payload["n"], lang, (), 0, payload.get("i") if payload.get("i") else None)
+        turn = engine.repeat(self.flows, state, self.now())
+        lines = [self.translator.render(lang, say) for say in turn.says if say.id not in SMS_ONLY]
+        return sms.cut_to(("\n".join(lines)), MAX_BODY)
 
     def body(self, payload: dict) -> str:
         event = next(e for e in self.flows.events if e.id == payload["e"])
@@ -194,13 +210,21 @@ def install(delivery: Delivery | None) -> None:
     _installed = delivery
 
 
-def send_reminder(payload: dict) -> None:
-    """The RQ job. It returns nothing: a result would only be something more to keep."""
+def _current() -> Delivery:
     global _installed
     if _installed is None:
         settings = config.load()
-        connection = store.connect(settings.redis_url, None) if settings.redis_url else None
-        if connection is None:
-            raise config.ConfigError("send_reminder runs in worker.py, which sets up its Redis first.")
-        _installed = Delivery.build(settings, connection)
-    _installed.run(payload)
+        if not settings.redis_url:
+            raise config.ConfigError("Reminder jobs run in worker.py, which sets up its Redis first.")
+        _installed = Delivery.build(settings, store.connect(settings.redis_url, None))
+    return _installed
+
+
+def send_reminder(payload: dict) -> None:
+    """The RQ job for a reminder. It returns nothing: a result would only be something more to keep."""
+    _current().run(payload, "reminder")
+
+
+def send_text(payload: dict) -> None:
+    """The RQ job for a text a caller asked for."""
+    _current().run(payload, "text")

@@ -86,7 +86,16 @@ class ReminderRequested:
     lang: str
 
 
-EFFECT_TYPES = (OptOutRequested, ForgetRequested, ReminderRequested)
+@dataclass(frozen=True)
+class TextRequested:
+    """A caller asked for what they just heard by text message, in their language."""
+
+    node: str
+    lang: str
+    item: str | None = None
+
+
+EFFECT_TYPES = (OptOutRequested, ForgetRequested, ReminderRequested, TextRequested)
 
 
 @dataclass(frozen=True)
@@ -366,6 +375,29 @@ def step(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str | 
 def main_menu(flows: Flows, lang: str, now: datetime, event: str = "node") -> Turn:
     """The main menu for someone the bot knows nothing about (for example while Redis is down)."""
     return _show(flows, State(flows.start, lang), flows.start, now, push=False, event=event)
+
+
+def repeat(flows: Flows, state: State, now: datetime) -> Turn:
+    """Where the person is, said again in full (the phone's star key)."""
+    if state.item is not None:
+        back = replace(state, history=state.history[:-1], item=None)
+        return _show_event(flows, back, state.item, now)
+    return _show(flows, state, state.node, now, push=False, event="repeat")
+
+
+def options_at(flows: Flows, state: State, now: datetime) -> tuple[Option, ...]:
+    """What can be picked where the person is (the phone offers its after-script keys where nothing can)."""
+    return _options(flows, state, now)
+
+
+def brief(flows: Flows, state: State, message_id: str, now: datetime, event: str = "unknown") -> Turn:
+    """One short line, then the choices where the person is (a wrong key, a silence on the phone)."""
+    return _brief(flows, state, (Say.of(message_id),), event, now)
+
+
+def command(flows: Flows, state: State, name: str, now: datetime) -> Turn:
+    """A command by name (menu, back, more, language, help), as the phone's keys give them."""
+    return _run_command(flows, state, name, now)
 
 
 def _run_command(flows: Flows, state: State, command: str, now: datetime) -> Turn:

@@ -185,8 +185,9 @@ class Language:
     names: tuple[str, ...]
     greetings: tuple[str, ...]
     commands: dict[str, tuple[str, ...]]
-    voice: str | None = None
-    speech: str | None = None
+    voice: str | None = None  # Twilio's <Say> voice; None: not offered on the phone
+    speech: str | None = None  # Twilio's speech-recognition language; None: keypad only
+    voice_language: str | None = None  # <Say language>, the speech code unless set apart
 
 
 @dataclass(frozen=True)
@@ -367,6 +368,8 @@ def strings_of(parsed: ParsedFile):
         for name, node in data["nodes"].items():
             node_id = f"{flow}:{name}"
             yield node_id, node["text"], parsed.line_of(("nodes", name, "text"))
+            if "voice" in node:
+                yield f"{node_id}/voice", node["voice"], parsed.line_of(("nodes", name, "voice"))
             for index, option in enumerate(node.get("options", [])):
                 if "language" in option:
                     continue  # shown as the language's own name, from languages.yaml
@@ -578,6 +581,7 @@ class _Builder:
             self.languages[code] = Language(
                 code=code, name=raw["name"], enabled=raw["enabled"], names=tuple(raw["names"]),
                 greetings=tuple(raw["greetings"]), voice=raw.get("voice"), speech=raw.get("speech"),
+                voice_language=raw.get("voice_language") or raw.get("speech"),
                 commands={name: tuple(raw["commands"][name]) for name in COMMANDS},
             )
         if "en" not in self.languages or not self.languages["en"].enabled:

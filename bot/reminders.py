@@ -9,6 +9,7 @@ import hmac
 import logging
 import random
 import re
+import secrets
 from datetime import datetime, timedelta
 
 import redis
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 QUEUE_NAME = "reminders"
 SEND = "bot.delivery.send_reminder"  # by name: the web app never imports the Twilio sender
+SEND_TEXT = "bot.delivery.send_text"
 # RQ logs a job's description, and the default one shows the arguments; this one shows nothing.
 DESCRIPTION = "reminder"
 JOB_TIMEOUT = 60  # seconds: a send takes well under this, even waiting its turn at TWILIO_MPS
@@ -90,8 +92,7 @@ class Reminders:
             return 0
         moments = event.reminder_moments(now)
         token = self.cipher.encrypt(number.encode()).decode()
-        retry = Retry(max=len(self.settings.retry_delays), interval=with_jitter(self.settings.retry_delays)) \
-            if self.settings.retry_delays else None
+        retry = self._retry()
         new = 0
         for offset, moment in moments:
             job = job_id(self.settings.secret, sender, event.id, offset.text)
@@ -110,6 +111,19 @@ class Reminders:
             last = moments[-1][1] + timedelta(seconds=self.settings.reminder_lateness) + timedelta(days=1)
             self.redis.expireat(index_key(sender), int(last.timestamp()))
         return new
+
+    def text_now(self, number: str, sender: str, node: str, lang: str, item: str | None = None) -> None:
+        """Text a caller what they just heard, now: a job like a reminder's, under a one-off id."""
+        token = self.cipher.encrypt(number.encode()).decode()
+        job = f"text-{secrets.token_hex(20)}"
+        retry = self._retry()
+        self.queue.enqueue(SEND_TEXT, {"to": token, "s": sender, "k": job, "n": node, "l": lang, "i": item}, job_id=job,
+                           description=DESCRIPTION, result_ttl=0, failure_ttl=self.failure_ttl, retry=retry,
+                           job_timeout=JOB_TIMEOUT)
+
+    def _retry(self) -> Retry | None:
+        delays = self.settings.retry_delays
+        return Retry(max=len(delays), interval=with_jitter(delays)) if delays else None
 
     @property
     def failure_ttl(self) -> int:

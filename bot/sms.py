@@ -97,6 +97,13 @@ def paginate(blocks: list[list[str]], budget: int, hint: str) -> list[str]:
     return pages
 
 
+def cut_to(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a sentence end where one is near."""
+    if len(text) <= limit:
+        return text
+    return _cut(text, lambda head: len(head) <= limit)[0]
+
+
 def render_text(translator: Translator, turn: Turn, budget: int) -> str:
     """The one message this turn sends: the page the person asked for."""
     hint = translator.render(turn.lang, Say.of("system:more_hint"))

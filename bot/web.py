@@ -4,6 +4,7 @@ It keeps the session under a per-sender lock, carries out the turn's effects, an
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,8 +12,8 @@ import redis
 from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
 
-from bot import config, engine, flow, reminders, sms, store
-from bot.engine import ForgetRequested, OptOutRequested, ReminderRequested, Say, State, Turn
+from bot import config, engine, flow, reminders, sms, store, voice
+from bot.engine import ForgetRequested, OptOutRequested, ReminderRequested, Say, State, TextRequested, Turn
 from bot.i18n import Translator
 
 log = logging.getLogger(__name__)
@@ -73,10 +74,15 @@ def _schedule(services: Services, person: Person, effect: ReminderRequested) -> 
     services.reminders.subscribe(person.number, person.sender, effect.event, effect.lang, person.now)
 
 
+def _text(services: Services, person: Person, effect: TextRequested) -> None:
+    services.reminders.text_now(person.number, person.sender, effect.node, effect.lang, effect.item)
+
+
 EFFECT_HANDLERS = {
     OptOutRequested: lambda services, person, effect: _forget(services, person),
     ForgetRequested: lambda services, person, effect: _forget(services, person),
     ReminderRequested: _schedule,
+    TextRequested: _text,
 }
 
 
@@ -94,8 +100,10 @@ def _signed(services: Services) -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
-    public = services.settings.public_url
-    url = public + request.full_path.rstrip("?") if public else request.url
+    # The query exactly as sent: Flask's request.url decodes escapes such as %3A, and the signature
+    # covers the URL as Twilio wrote it.
+    base = services.settings.public_url or request.root_url.rstrip("/")
+    url = base + request.full_path.rstrip("?")
     return services.validator.validate(url, request.form.to_dict(flat=True), signature)
 
 
@@ -142,6 +150,40 @@ def handle_sms(services: Services) -> Response:
     return _xml(sms.twiml(body))
 
 
+# Texts go only to U.S. numbers from a call: the caller's ID is what Twilio gives, and may not be theirs
+# to text abroad (or may be hidden).
+US_NUMBER = re.compile(r"^\+1[2-9]\d{9}$")
+
+
+def handle_voice(services: Services) -> Response:
+    now = services.now()
+    number = request.form.get("From", "")
+    call = voice.Call(services.flows, services.vocabulary, services.translator, now)
+    position = voice.Position.parse(request.args, services.flows)
+
+    def act(effect) -> str:
+        if not US_NUMBER.match(number):
+            return "us_only"
+        person = Person(number, store.sender_key(services.settings.secret, number), now)
+        try:
+            EFFECT_HANDLERS[type(effect)](services, person, effect)
+        except redis.RedisError as error:
+            log.error("voice: Redis is unreachable (%s); the caller's text was not sent", type(error).__name__)
+            return "failed"
+        return "done"
+
+    body = call.answer(position, request.form.get("Digits", ""), request.form.get("SpeechResult", ""),
+                       request.args.get("q") == "1", act)
+    turn = call.turn
+    if turn is not None:
+        try:
+            services.sessions.count(now, "voice", turn.lang, turn.node or turn.event)
+        except redis.RedisError:
+            pass  # a call goes on without Redis
+    log.info("voice: %s at %s", turn.event if turn else position.stage, (turn.node if turn else None) or "-")
+    return _xml(body)
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the whole app: settings, flows, translations, Redis. Nothing is built at import time."""
     overrides = dict(overrides or {})
@@ -156,6 +198,12 @@ def create_app(overrides: dict | None = None) -> Flask:
         if not _signed(services):
             abort(403)
         return handle_sms(services)
+
+    @app.post("/voice")
+    def voice_webhook():
+        if not _signed(services):
+            abort(403)
+        return handle_voice(services)
 
     @app.get("/health")
     def health():
@@ -173,6 +221,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         if request.path == "/sms":
             body = services.translator.render("en", Say.of("system:error"))
             return _xml(sms.twiml(body))
+        if request.path == voice.PATH:
+            return _xml(voice.Call(services.flows, services.vocabulary, services.translator, services.now()).error())
         return Response("error", status=500)
 
     return app

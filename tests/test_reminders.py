@@ -271,3 +271,50 @@ def test_a_rotated_key_still_reads_reminders_made_before_the_rotation(sending, f
     token = reminders.cipher(before).encrypt(NUMBER.encode())
     after = config.load({**settings, "reminder_keys": (new_key, old_key)})
     assert reminders.cipher(after).decrypt(token).decode() == NUMBER
+
+
+# ---------------------------------------------------------------- by phone
+
+
+def test_a_reminder_asked_for_by_phone_is_texted_to_the_calling_number(sending, flows_dir, messages_api):
+    from tests.test_voice import call_in, make_caller
+
+    event, subscribe_at = due_now_event()
+    write_events(flows_dir, event)
+    app = app_at(sending, subscribe_at)
+    caller = make_caller(app.test_client(), NUMBER)
+    call_in(caller, "es")
+    assert "Para Test webinar, " in caller.press("3").text  # the event's option, spoken
+    assert "Para Recibir un recordatorio por texto, oprima 1." in caller.press("1").text
+    heard = caller.press("1")
+    assert "Listo. Le enviaremos un recordatorio el" in heard.text
+    run_worker(app)
+    (message,) = messages_api.received
+    assert message.to == NUMBER and message.body.startswith("Recordatorio de Línea de Derechos: Test webinar")
+
+
+def test_a_reminder_is_not_taken_by_phone_from_a_number_outside_the_us(sending, flows_dir):
+    from tests.test_voice import call_in, make_caller
+
+    write_events(flows_dir, future_event())
+    app = app_at(sending, real_now())
+    caller = make_caller(app.test_client(), "+447700900123")
+    call_in(caller, "en")
+    caller.press("3")
+    caller.press("1")
+    assert "only send text messages to U.S. phone numbers" in caller.press("1").text
+    assert scheduled(app) == []
+
+
+def test_a_script_asked_for_by_phone_arrives_by_text_in_the_callers_language(sending, flows_dir, messages_api):
+    from tests.test_voice import call_in, make_caller
+
+    app = app_at(sending, real_now())
+    caller = make_caller(app.test_client(), NUMBER)
+    call_in(caller, "es")
+    caller.press("1")
+    caller.press("1")
+    caller.press("2")
+    run_worker(app)
+    (message,) = messages_api.received
+    assert message.to == NUMBER and message.body == translator(app).text("es", "rights:door")
