@@ -129,3 +129,21 @@ def test_no_number_anywhere_after_reminders_are_asked_for_sent_and_failed(sendin
     assert "gAAAAA" in stored  # and read the encrypted numbers out of RQ's compressed job data
     logged = "\n".join(record.getMessage() for record in caplog.records) + caplog.text
     assert_no_number(NUMBERS, stored, logged, worker_log)
+
+
+def test_no_number_anywhere_after_whole_calls(client, redis_client, caplog):
+    from tests.test_voice import call_in, make_caller
+
+    caplog.set_level(logging.DEBUG)
+    for number, keys in zip(NUMBERS, (["1", "1", "2", "*", "9"], ["2", "5", "2", "0", "4"], ["6", "1", "2"]),
+                            strict=True):
+        caller = make_caller(client, number)
+        call_in(caller, "es" if number == NUMBERS[1] else "en")
+        for key in keys:
+            caller.press(key)
+        caller.say("safe places")
+        caller.silent()
+    assert redis_client.llen("rq:queue:reminders") == 3  # the texts asked for wait for the worker, encrypted
+    stored = everything_in_redis(redis_client)
+    logged = "\n".join(record.getMessage() for record in caplog.records) + caplog.text
+    assert_no_number(NUMBERS, stored, logged)

@@ -234,3 +234,16 @@ def test_a_whole_call_works_with_redis_down(overrides):
 def test_the_parsed_answer_matches_what_twilio_reads(caller):
     xml = caller.dial() and caller.last_xml
     assert hear(xml).action == "/voice?s=language"
+
+
+def test_a_word_heard_on_a_call_never_unsubscribes_or_forgets_anybody(caller, redis_client):
+    from bot import store
+    from tests.conftest import SECRET
+
+    call_in(caller, "en")
+    for words in ("stop", "forget", "borrar"):
+        assert caller.say(words).text.startswith("That is not an option.")
+    sender = store.sender_key(SECRET, NUMBER)
+    redis_client.sadd(f"rl:r:{sender}", "reminder-pending")  # a reminder this caller asked for by text
+    caller.say("stop")
+    assert redis_client.sismember(f"rl:r:{sender}", "reminder-pending")
