@@ -16,7 +16,7 @@ from twilio.rest import Client
 
 from bot import config, engine, flow, segments, sms, store
 from bot.engine import Say, State, Text
-from bot.i18n import Translator
+from bot.i18n import Translator, for_sms
 from bot.pace import Pace
 from bot.reminders import Reminders, index_key, job_id, sent_key
 
@@ -188,7 +188,7 @@ class Delivery:
         state = State(payload["n"], lang, (), 0, payload.get("i") if payload.get("i") else None)
         turn = engine.repeat(self.flows, state, self.now())
         lines = [self.translator.render(lang, say) for say in turn.says if say.id not in SMS_ONLY]
-        return sms.cut_to(("\n".join(lines)), MAX_BODY)
+        return sms.cut_to(for_sms(lang, "\n".join(lines)), MAX_BODY)
 
     def body(self, payload: dict) -> str:
         event = next(e for e in self.flows.events if e.id == payload["e"])
@@ -196,7 +196,7 @@ class Delivery:
         timed = isinstance(event.start, datetime)
         say = Say.of("system:reminder" if timed else "system:reminder_day", title=Text(event.title),
                      when=event.start, where=event.place or event.link)
-        return self.translator.render(lang, say)
+        return for_sms(lang, self.translator.render(lang, say))
 
 
 # ---------------------------------------------------------------- the job RQ runs

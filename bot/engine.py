@@ -216,7 +216,8 @@ def _options(flows: Flows, state: State, now: datetime) -> tuple[Option, ...]:
     for the event being looked at, a reminder (while one can still come before it starts)."""
     node = flows.nodes[state.node]
     if node.data != "events":
-        return node.options
+        # A language not yet switched on is left out until its catalog is complete.
+        return tuple(o for o in node.options if o.language is None or o.language in flows.enabled_languages)
     if state.item is None:
         return tuple(Option(str(number), Say.of("system:event_option", title=Text(event.title), when=event.start),
                             event=event.id)
@@ -290,6 +291,10 @@ def _welcome(flows: Flows, vocabulary: Vocabulary, text: str, now: datetime) -> 
             lang = vocabulary.greetings.get(word) or vocabulary.language_names.get(word)
             if lang:
                 break
+    if lang is None and text and not text.isascii():
+        # "你好啊", "مرحبا بك": a greeting at the start, with no space after it to split on.
+        lang = next((code for greeting, code in vocabulary.greetings.items()
+                     if len(greeting) >= 2 and not greeting.isascii() and text.startswith(greeting)), None)
     shortcut, shortcut_lang = vocabulary.keywords.get(text, (None, None))
     if lang is None and shortcut is None:
         # Not yet known which language: one short line in each, each with its own digit.

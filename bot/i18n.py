@@ -51,6 +51,18 @@ def babel_locale(lang: str) -> Locale:
     return Locale.parse(lang)
 
 
+RLM = "\u200f"  # RIGHT-TO-LEFT MARK: zero width; it makes a phone lay a line out right to left
+
+
+def for_sms(lang: str, text: str) -> str:
+    """Text as a phone should lay it out. A right-to-left line (Arabic) that starts with a digit, a
+    Latin name or a link would otherwise be laid out left to right and read in the wrong order, so every
+    line starts with a right-to-left mark."""
+    if babel_locale(lang).character_order != "right-to-left":
+        return text
+    return "\n".join(RLM + line if line and not line.startswith(RLM) else line for line in text.split("\n"))
+
+
 class Translator:
     """Message ids to text in a language, falling back to the English source string by string."""
 
@@ -131,7 +143,9 @@ def coverage(flows: Flows, translations_dir: Path) -> dict[str, dict]:
         if po.exists():
             with po.open("rb") as handle:
                 catalog = read_po(handle, locale=lang)
-        row = {"translated": 0, "missing": [], "fuzzy": [], "placeholders": [], "longest": (0, None)}
+        reviewed = bool(catalog and re.search(r"Reviewed by a native speaker: yes", catalog.header_comment or ""))
+        row = {"translated": 0, "missing": [], "fuzzy": [], "placeholders": [], "longest": (0, None),
+               "reviewed": reviewed}
         for message_id, english in flows.strings.items():
             entry = catalog.get(english, context=message_id) if catalog else None
             if entry is None or not entry.string:

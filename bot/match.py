@@ -1,5 +1,6 @@
 """Matching what a person typed to what the bot offers: commands, options, keywords, places.
-Exact first (after folding case and accents), then rapidfuzz's ratio per word above one cutoff."""
+Exact first (after folding case and accents), then rapidfuzz's ratio per word above one cutoff; for
+Chinese and Arabic, where letter-level scores mislead, exact then prefix matching."""
 
 from __future__ import annotations
 
@@ -42,12 +43,54 @@ def _significant(words: Iterable[str]) -> list[str]:
     return [w for w in words if len(w) >= MIN_FUZZY_LENGTH and not w.isdigit()]
 
 
+def _script(text: str) -> str:
+    """"han" or "arabic" when the text is written in a script where letter-level fuzzy scores mislead:
+    Chinese has no spaces between words and one character is a whole word; Arabic joins articles and
+    prepositions to its words. Otherwise "latin"."""
+    for ch in text:
+        code = ord(ch)
+        if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF:
+            return "han"
+        if 0x0600 <= code <= 0x06FF or 0x0750 <= code <= 0x077F:
+            return "arabic"
+    return "latin"
+
+
+def _arabic_stem(word: str) -> str:
+    """An Arabic word without its article and the conjunction or preposition before it (و، ب، ل، ف)."""
+    for prefix in ("وال", "بال", "لل", "فال", "ال"):
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            return word[len(prefix):]
+    return word
+
+
+def prefix_pick(text: str, candidates: Mapping[str, object]):
+    """For Chinese and Arabic: the one value whose phrase holds what was typed, or is held by it, at a
+    word's start (Chinese: anywhere, as it has no spaces); None when none or several do."""
+    typed = normalize(text)
+    if len(typed) < 2:
+        return None
+    found = set()
+    for phrase, value in candidates.items():
+        if _script(typed) == "han":
+            if typed in phrase or (len(phrase) >= 2 and phrase in typed):
+                found.add(value)
+            continue
+        words = [_arabic_stem(w) for w in phrase.split()]
+        wanted = [_arabic_stem(w) for w in typed.split() if len(_arabic_stem(w)) >= 2]
+        if wanted and all(any(w.startswith(t) or t.startswith(w) for w in words if len(w) >= 2) for t in wanted):
+            found.add(value)
+    return found.pop() if len(found) == 1 else None
+
+
 def fuzzy_pick(text: str, candidates: Mapping[str, object], cutoff: int = FUZZY_CUTOFF):
     """The value whose phrase best matches a word of `text`, or None if none does or two tie.
 
     `candidates` maps a normalized phrase to what it stands for. A phrase counts by its
     distinctive words (those no other value's phrases share), so "door" picks "At your door"
     while the "your" that every label has decides nothing."""
+    if _script(text) != "latin":
+        return prefix_pick(text, candidates)
     typed = _significant(normalize(text).split())
     if not typed or not candidates:
         return None

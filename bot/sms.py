@@ -9,7 +9,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import segments
 from bot.engine import Say, Turn
-from bot.i18n import Translator
+from bot.i18n import Translator, for_sms
 
 
 def compose(translator: Translator, turn: Turn) -> list[list[str]]:
@@ -17,12 +17,12 @@ def compose(translator: Translator, turn: Turn) -> list[list[str]]:
 
     Paging never splits the menu block, so a person always sees every choice on one screen."""
     lang = turn.lang
-    blocks = [[translator.render(lang, say)] for say in turn.says]
-    menu = [translator.render(lang, Say.of("system:option", key=option.key,
-                                           label=translator.label(lang, option.label)))
+    blocks = [[for_sms(say.lang or lang, translator.render(lang, say))] for say in turn.says]
+    menu = [for_sms(lang, translator.render(lang, Say.of("system:option", key=option.key,
+                                                         label=translator.label(lang, option.label))))
             for option in turn.options]
     if turn.footer:
-        menu.append(translator.render(lang, Say.of("system:footer")))
+        menu.append(for_sms(lang, translator.render(lang, Say.of("system:footer"))))
     if turn.options and blocks:
         menu = blocks.pop() + menu  # a menu's own question stays on the screen with its choices
     blocks.append(menu)
@@ -106,10 +106,10 @@ def cut_to(text: str, limit: int) -> str:
 
 def render_text(translator: Translator, turn: Turn, budget: int) -> str:
     """The one message this turn sends: the page the person asked for."""
-    hint = translator.render(turn.lang, Say.of("system:more_hint"))
+    hint = for_sms(turn.lang, translator.render(turn.lang, Say.of("system:more_hint")))
     pages = paginate(compose(translator, turn), budget, hint)
     if turn.page < len(pages):
-        return pages[turn.page]
+        return for_sms(turn.lang, pages[turn.page])  # a line cut across pages starts right to left too
     # MORE after the last page: say so, and offer the menu again rather than repeating everything.
     done = Turn((Say.of("system:no_more"),), turn.state, turn.lang, turn.node, turn.options, footer=True)
     return paginate(compose(translator, done), budget, hint)[0]
