@@ -66,6 +66,9 @@ def test_every_node_can_be_reached_by_text_in_each_language(phone, lang, node_id
     if lang != "en":
         assert TRANSLATOR.is_translated(lang, node_id), f"{node_id} has no {lang} translation"
         assert FLOWS.strings[node_id][:40] not in reply  # no English leaking into another language's reply
+        for english in ("Reply", "Menu - BACK", "MORE"):
+            assert english not in reply
+    assert "{" not in reply and "}" not in reply  # every placeholder filled
 
 
 def test_a_first_text_in_no_known_language_offers_each_language_in_its_own_words(phone):

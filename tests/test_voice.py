@@ -90,8 +90,10 @@ def test_every_node_can_be_reached_by_keypad_in_each_language(caller, lang, node
         assert TRANSLATOR.text(lang, "system:voice_option").format(label=label, key=option.key) in heard.text
     if not node.options and node.data != "events":
         assert spoken(lang, "system:voice_after_script") in heard.text
-    if lang != "en":  # nothing said in English: every sentence is the Spanish one
+    if lang != "en":  # nothing said in English: every sentence is in the caller's language
         assert "press" not in heard.text and "Main menu" not in heard.text
+        assert FLOWS.strings[node_id].split(". ")[0] not in heard.text
+    assert "{" not in heard.text and "}" not in heard.text  # every placeholder filled
 
 
 def test_speech_is_heard_in_the_language_with_the_menu_as_hints(caller):
