@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> None:
         sender = delivery.Delivery.build(settings, connection)
         delivery.install(sender)
         reminders.Reminders(settings, sender.flows, connection).sync(datetime.now(UTC))
+        if args.burst:
+            reminders.release_due(connection)  # all that is due, not just RQ's first 1,000
         queue = reminders.reminder_queue(connection)
         # SimpleWorker runs each job in this process: a forking worker would re-import the SDK for every
         # reminder. A job that raises is recorded by RQ and the worker goes on to the next.

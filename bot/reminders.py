@@ -20,6 +20,7 @@ from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
+from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
 from bot import config, flow
@@ -65,6 +66,24 @@ def sent_key(job: str) -> str:
 
 def reminder_queue(connection: redis.Redis) -> Queue:
     return Queue(QUEUE_NAME, connection=connection, serializer=JSONSerializer)
+
+
+def release_due(connection: redis.Redis) -> bool:
+    """Move every reminder that is due into the queue. RQ's scheduler moves at most 1,000 a pass: once a
+    second while a worker runs, but only once in all for a burst worker, so `worker.py --burst` calls
+    this first. False when another scheduler holds the lock (it is moving them itself)."""
+    queue = reminder_queue(connection)
+    scheduler = RQScheduler([queue], connection=connection, serializer=JSONSerializer)
+    scheduler.acquire_locks()
+    if not scheduler.acquired_locks:
+        return False
+    registry = ScheduledJobRegistry(queue=queue)
+    try:
+        while registry.get_jobs_to_schedule(chunk_size=1):
+            scheduler.enqueue_scheduled_jobs()
+    finally:
+        scheduler.release_locks()
+    return True
 
 
 def with_jitter(delays: tuple[int, ...]) -> list[int]:

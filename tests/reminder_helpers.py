@@ -60,6 +60,7 @@ def run_worker(app, clock=None) -> None:
     sender.clock = clock
     delivery.install(sender)
     try:
+        reminders.release_due(services.redis)  # as `worker.py --burst` does
         worker = SimpleWorker([reminders.reminder_queue(services.redis)], connection=services.redis,
                               serializer=JSONSerializer)
         worker.work(burst=True, with_scheduler=True, logging_level="WARNING")

@@ -318,3 +318,18 @@ def test_a_script_asked_for_by_phone_arrives_by_text_in_the_callers_language(sen
     run_worker(app)
     (message,) = messages_api.received
     assert message.to == NUMBER and message.body == translator(app).text("es", "rights:door")
+
+
+def test_a_burst_releases_every_due_reminder_not_just_rqs_first_thousand(redis_client):
+    """RQ's scheduler moves 1,000 due jobs a pass; `worker.py --burst` must send all that are due."""
+    from datetime import UTC, datetime
+
+    queue = reminder_queue(redis_client)
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    pipe = redis_client.pipeline()
+    for index in range(1_100):
+        queue.enqueue_at(past, "bot.delivery.send_reminder", {}, job_id=f"due-{index}", description="reminder",
+                         pipeline=pipe)
+    pipe.execute()
+    assert reminders.release_due(redis_client)
+    assert len(queue) == 1_100 and ScheduledJobRegistry(queue=queue).count == 0

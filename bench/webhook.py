@@ -1,0 +1,178 @@
+"""Webhook throughput and latency: the real app, and the two ceilings, under gunicorn with the Procfile's
+settings, loaded by wrk with signed requests from many senders walking real conversations."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+from twilio.request_validator import RequestValidator
+
+from bot.config import ROOT
+
+# A conversation mixes menu digits, command words and misspelt text that fuzzy matching must place.
+SCRIPT = ["hi", "1", "1", "more", "back", "2", "hospitl", "safe places", "0", "4", "ayuda", "idioma", "1",
+          "3", "derechoz", "menu", "6", "1", "zzz", "0"]
+# A call walks by keypad: each step is a position (the signed Gather action) and the key pressed there.
+CALL = [("/voice", ""), ("/voice?s=language", "2"), ("/voice?s=node&n=main:menu&l=es", "1"),
+        ("/voice?s=node&n=rights:menu&l=es&h=main:menu", "1"),
+        ("/voice?s=node&n=rights:door&l=es&h=main:menu,rights:menu", "*"),
+        ("/voice?s=node&n=rights:door&l=es&h=main:menu,rights:menu", "9"),
+        ("/voice?s=node&n=rights:menu&l=es&h=main:menu", "0"), ("/voice?s=node&n=main:menu&l=es", "2"),
+        ("/voice?s=node&n=safe:menu&l=es&h=main:menu", "5"), ("/voice?s=node&n=main:menu&l=es&q=1", "")]
+LUA = """
+local requests = {}
+local position = 0
+function setup(thread)
+  thread:set("id", setup_count or 0)
+  setup_count = (setup_count or 0) + 1
+end
+function init(args)
+  for line in io.lines(args[1]) do
+    local path, body, signature = line:match("([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)")
+    table.insert(requests, {path, body, signature})
+  end
+  position = (tonumber(id) or 0) * math.floor(#requests / 4)
+end
+function request()
+  position = position % #requests + 1
+  local r = requests[position]
+  return wrk.format("POST", r[1], {["Content-Type"] = "application/x-www-form-urlencoded",
+                                    ["X-Twilio-Signature"] = r[3]}, r[2])
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def sms_requests(token: str, url: str, senders: int) -> list[tuple[str, str, str]]:
+    """Signed texts: every sender's conversation in order, the senders interleaved step by step."""
+    validator = RequestValidator(token)
+    rows = []
+    for step in SCRIPT:
+        for index in range(senders):
+            form = {"From": f"+1505{index:07d}", "To": "+15055550000", "Body": step, "MessageSid": "SM" + "0" * 32}
+            rows.append(("/sms", urlencode(form), validator.compute_signature(url + "/sms", form)))
+    return rows
+
+
+def voice_requests(token: str, url: str, callers: int) -> list[tuple[str, str, str]]:
+    validator = RequestValidator(token)
+    rows = []
+    for path, digits in CALL:
+        for index in range(callers):
+            form = {"From": f"+1505{index:07d}", "CallSid": f"CA{index:032d}"}
+            if digits:
+                form["Digits"] = digits
+            rows.append((path, urlencode(form), validator.compute_signature(url + path, form)))
+    return rows
+
+
+class Gunicorn:
+    """One app under gunicorn, as the Procfile runs it (gunicorn.conf.py), on a free loopback port."""
+
+    def __init__(self, target: str, env: dict, log: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "--bind",
+             f"127.0.0.1:{self.port}", target], cwd=ROOT, env={**os.environ, **env}, stdout=self.log,
+            stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/nothing-here", timeout=1)
+            except urllib.error.HTTPError:
+                return  # it answers (404): up
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not start for {target}; see {log}")
+
+    def worker_pids(self) -> list[int]:
+        out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
+        return [int(pid) for pid in out.split()]
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+def _millis(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * _UNITS[unit]
+
+
+def wrk(url: str, requests_file: Path, script: Path, connections: int, seconds: float) -> dict:
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", str(script), url,
+                          "--", str(requests_file)], capture_output=True, text=True, check=False).stdout
+    latency = dict(re.findall(r"^\s+(50|99)(?:\.0+)?%\s+(\S+)$", out, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)$", out, re.M)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50_ms": _millis(latency["50"]), "p99_ms": _millis(latency["99"]),
+            "non_2xx": int(errors.group(1)) if errors else 0,
+            "socket_errors": socket_errors.group(1).strip() if socket_errors else ""}
+
+
+def median_of(rounds: list[dict]) -> dict:
+    return {key: statistics.median(r[key] for r in rounds) for key in ("rps", "p50_ms", "p99_ms")} | {
+        "non_2xx": sum(r["non_2xx"] for r in rounds), "rounds": len(rounds)}
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    print("wrk is not installed; trying `apt-get install -y wrk` (Debian's package)...", flush=True)
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, capture_output=True)
+    if not shutil.which("wrk"):
+        raise SystemExit("The webhook benchmark needs wrk: install it (Debian/Ubuntu: apt-get install wrk).")
+
+
+def run(work: Path, redis_url: str, rounds: int, seconds: float, connections: tuple[int, ...]) -> dict:
+    """Each app in turn, at each concurrency: medians of `rounds` runs of `seconds`."""
+    ensure_wrk()
+    token, secret = "bench-auth-token-0123456789abcdef", "bench-secret-0123456789abcdef0123456789"
+    env = {"RIGHTSLINE_ENV": "production", "RIGHTSLINE_SECRET": secret, "TWILIO_AUTH_TOKEN": token,
+           "REDIS_URL": redis_url, "RIGHTSLINE_INSTANCE": str(work / "instance")}
+    script = work / "post.lua"
+    script.write_text(LUA)
+    targets = [("sms", "bare Flask (constant TwiML)", "bench.apps:bare", sms_requests),
+               ("sms", "minimal correct webhook", "bench.apps:minimal", sms_requests),
+               ("sms", "Rights Line /sms", "app:app", sms_requests),
+               ("voice", "Rights Line /voice", "app:app", voice_requests)]
+    results: dict = {}
+    for channel, name, target, make in targets:
+        server = Gunicorn(target, env, work / "gunicorn.log")
+        try:
+            requests_file = work / f"{name.split()[0]}-{channel}.tsv"
+            requests_file.write_text("\n".join("\t".join(row) for row in make(token, server.url, 500)) + "\n")
+            for count in connections:
+                runs = [wrk(server.url, requests_file, script, count, seconds) for _ in range(rounds)]
+                results[f"{name} @{count}"] = median_of(runs)
+                print(f"  {name} @{count}: {results[f'{name} @{count}']['rps']:.0f} req/s", flush=True)
+        finally:
+            server.stop()
+    return results
