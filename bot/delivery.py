@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 import redis
 import requests
@@ -107,7 +108,7 @@ class Delivery:
         return cls(settings, flows, Translator(flows, settings.translations_dir), connection,
                    sender or sender_for(settings), pace)
 
-    @property
+    @cached_property
     def reminders(self) -> Reminders:
         return Reminders(self.settings, self.flows, self.redis)
 
@@ -117,8 +118,13 @@ class Delivery:
     def run(self, payload: dict, kind: str = "reminder") -> str:
         """Send one reminder (or one text a caller asked for) at most once; returns what happened, which
         is also counted per day and language."""
-        outcome = self._reminder(payload) if kind == "reminder" else self._text(payload)
-        store.count_use(self.redis, self.now(), kind, payload.get("l", "-"), outcome)
+        try:
+            outcome = self._reminder(payload) if kind == "reminder" else self._text(payload)
+        except BaseException:
+            self._finish.reset()  # nothing half-written carries over to the next job
+            raise
+        store.count_use(self._finish, self.now(), kind, payload.get("l", "-"), outcome)
+        self._finish.execute()  # the claim's last state, the index and the count: one round trip
         log.info("%s %s: %s", kind, payload.get("e") or payload.get("n"), outcome)
         return outcome
 
@@ -169,18 +175,23 @@ class Delivery:
         except requests.Timeout:
             # Twilio got the request but did not answer in time: it may have sent it. Never risk twice.
             return self._failed(claim, job, sender, "failed:no answer from Twilio (maybe sent; not retried)")
-        self.redis.set(claim, "sent", xx=True, keepttl=True)
+        self._finish.set(claim, "sent", xx=True, keepttl=True)
         self._done(job, sender)
         return "sent"
 
     def _failed(self, claim: str, job: str, sender: str | None, outcome: str) -> str:
-        self.redis.set(claim, "failed", xx=True, keepttl=True)
+        self._finish.set(claim, "failed", xx=True, keepttl=True)
         self._done(job, sender)
         return outcome
 
     def _done(self, job: str, sender: str | None) -> None:
         if sender:
-            self.redis.srem(index_key(sender), job)
+            self._finish.srem(index_key(sender), job)
+
+    @cached_property
+    def _finish(self):
+        """What a job writes after it has sent (or not): queued, then sent to Redis at once by run()."""
+        return self.redis.pipeline(transaction=False)
 
     def script(self, payload: dict) -> str:
         """What the caller heard, as one text message (Twilio's limit is 1,600 characters)."""

@@ -105,11 +105,12 @@ class Sessions:
         count_use(self.client, now, channel, lang, what)
 
 
-def count_use(client: redis.Redis, now: datetime, channel: str, lang: str, what: str) -> None:
+def count_use(client, now: datetime, channel: str, lang: str, what: str) -> None:
     """One more use of `what` today: a number per day, channel, language and node (or reminder
-    outcome), nothing else."""
+    outcome), nothing else. `client` may be a pipeline, which the caller then executes."""
     key = f"{PREFIX}:c:{now.strftime('%Y-%m-%d')}"
-    pipe = client.pipeline(transaction=False)
+    pipe = client if isinstance(client, redis.client.Pipeline) else client.pipeline(transaction=False)
     pipe.hincrby(key, f"{channel}|{lang}|{what}", 1)
     pipe.expire(key, COUNT_DAYS * 86400)
-    pipe.execute()
+    if pipe is not client:
+        pipe.execute()
