@@ -42,14 +42,21 @@ def test() -> None:
     sh(str(BIN / "rightsline"), "flows", "check")
     sh(str(BIN / "rightsline"), "translations", "compile")
     sh(str(BIN / "rightsline"), "translations", "check")
-    sh(str(BIN / "ruff"), "check", "bot", "tests", "app.py", "worker.py", "dev.py")
+    sh(str(BIN / "ruff"), "check", "bot", "tests", "bench", "scripts", "app.py", "worker.py", "dev.py")
     sh(str(BIN / "pytest"))
 
 
-COMMANDS = {"run": run, "test": test}
+def bench() -> None:
+    """The benchmarks: one table, and bench/results/latest.json (pass --full for the largest sizes)."""
+    sh(str(BIN / "rightsline"), "translations", "compile")
+    os.chdir(ROOT)  # `-m bench` and the tests' stand-in it borrows are found from the project's folder
+    os.execv(str(BIN / "python"), [str(BIN / "python"), "-m", "bench", *sys.argv[2:]])
+
+
+COMMANDS = {"run": run, "test": test, "bench": bench}
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or sys.argv[1] not in COMMANDS:
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS or (len(sys.argv) > 2 and sys.argv[1] != "bench"):
         sys.exit(f"usage: python3 dev.py {{{'|'.join(COMMANDS)}}}")
     ensure_venv()
     try:

@@ -155,14 +155,15 @@ class Vocabulary:
         vocabulary = cls({k: tuple(v) for k, v in commands.items()}, language_names, greetings, keywords,
                          labels, places)
         for code in flows.enabled_languages:
+            shared = vocabulary._global_pool(code)  # one per language: 10,000 nodes must not copy it
             for node in flows.nodes.values():
-                vocabulary.fuzzy[(code, node.id)] = vocabulary._fuzzy_pool(code, node.id)
+                options = {phrase: ("option", key) for phrase, key in labels.get((code, node.id), {}).items()}
+                vocabulary.fuzzy[(code, node.id)] = (options, shared)
         return vocabulary
 
-    def _fuzzy_pool(self, lang: str, node_id: str) -> tuple[dict[str, tuple], ...]:
-        """What a misspelt word may be guessed as at this node: this menu's options, else commands,
-        shortcuts and language names (a separate pool, so a shortcut word never hides an option)."""
-        options = {phrase: ("option", key) for phrase, key in self.labels.get((lang, node_id), {}).items()}
+    def _global_pool(self, lang: str) -> dict[str, tuple]:
+        """What a misspelt word may be guessed as anywhere: commands, shortcuts and language names.
+        It is tried after the menu's own options, so a shortcut word never hides an option."""
         pool: dict[str, tuple] = {}
         for word, meanings in self.commands.items():
             for code, name in meanings:
@@ -172,7 +173,7 @@ class Vocabulary:
             pool.setdefault(word, ("node", node))
         for word, code in self.language_names.items():
             pool.setdefault(word, ("language", code))
-        return options, pool
+        return pool
 
 
 # ---------------------------------------------------------------- stepping

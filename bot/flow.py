@@ -232,6 +232,17 @@ class ParsedFile:
         self.problems.append(Problem(self.name, self.line_of(path), node, message, warning))
 
 
+def _has_anchor(value) -> bool:
+    anchor = getattr(value, "anchor", None)
+    if anchor is not None and getattr(anchor, "value", None):
+        return True
+    if hasattr(value, "items"):
+        return any(_has_anchor(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_anchor(item) for item in value)
+    return False
+
+
 def _plain(value, path: tuple, lines: dict) -> object:
     """ruamel's tree as plain JSON-like values, noting each key's and item's line on the way."""
     if hasattr(value, "items"):
@@ -317,15 +328,18 @@ def parse_file(path: Path, shown_as: str | None = None) -> ParsedFile:
     text = path.read_text(encoding="utf-8")
     yaml = YAML(typ="rt")  # YAML 1.2: `no` stays text; ruamel refuses duplicate keys by default.
     try:
-        for event in yaml.parse(text):
-            if type(event).__name__ == "AliasEvent":
-                parsed.problems.append(Problem(
-                    parsed.name, event.start_mark.line + 1, None,
-                    f"uses the alias *{event.anchor}; write the text out in full so each place can be "
-                    "translated and checked on its own."))
-        if parsed.problems:
-            return parsed
         document = yaml.load(text)
+        # An alias needs an anchor (&name) first, so the slow event scan that finds the alias's line
+        # runs only for a file that has one; parsing is most of the time a load takes.
+        if "&" in text and _has_anchor(document):
+            for event in yaml.parse(text):
+                if type(event).__name__ == "AliasEvent":
+                    parsed.problems.append(Problem(
+                        parsed.name, event.start_mark.line + 1, None,
+                        f"uses the alias *{event.anchor}; write the text out in full so each place can be "
+                        "translated and checked on its own."))
+            if parsed.problems:
+                return parsed
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
