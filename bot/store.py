@@ -9,6 +9,8 @@ import hmac
 import json
 import logging
 import re
+import secrets
+import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -67,19 +69,16 @@ class Sessions:
     def __init__(self, client: redis.Redis, ttl: int):
         self.client = client
         self.ttl = ttl
+        # Compare-and-delete, so a turn frees only its own lock. Sent as EVALSHA inside the finishing
+        # pipeline: redis-py's Script objects would add a SCRIPT EXISTS round trip to every pipeline.
+        self.release_sha = hashlib.sha1(_RELEASE.encode()).hexdigest()
 
     @staticmethod
     def key(sender: str) -> str:
         return f"{PREFIX}:s:{sender}"
 
     def load(self, sender: str) -> dict | None:
-        raw = self.client.get(self.key(sender))
-        if raw is None:
-            return None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return None
+        return _decode(self.client.get(self.key(sender)))
 
     def save(self, sender: str, state: dict) -> None:
         self.client.set(self.key(sender), json.dumps(state, separators=(",", ":")), ex=self.ttl)
@@ -87,22 +86,87 @@ class Sessions:
     def delete(self, sender: str) -> None:
         self.client.delete(self.key(sender))
 
-    @contextmanager
-    def lock(self, sender: str):
-        """Hold this sender's lock: two texts that arrive together are handled one after the other."""
-        lock = self.client.lock(f"{PREFIX}:l:{sender}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_WAIT)
-        acquired = lock.acquire()
-        try:
-            yield acquired
-        finally:
-            if acquired:
-                try:
-                    lock.release()
-                except redis.exceptions.LockError:
-                    pass  # it expired while we worked; the next text takes it
-
     def count(self, now: datetime, channel: str, lang: str, what: str) -> None:
         count_use(self.client, now, channel, lang, what)
+
+    @contextmanager
+    def conversation(self, sender: str):
+        """One turn of one person's conversation, under their lock (two texts that arrive together are
+        handled one after the other), in two Redis round trips: take the lock and read the session at
+        once; then save, release and count at once (Conversation.finish)."""
+        turn = Conversation(self, sender)
+        try:
+            yield turn
+        finally:
+            turn.release()
+
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class Conversation:
+    def __init__(self, sessions: Sessions, sender: str):
+        self.sessions = sessions
+        self.client = sessions.client
+        self.sender = sender
+        self.lock_key = f"{PREFIX}:l:{sender}"
+        self.token = secrets.token_hex(8)
+        self.locked = self._take()
+        self._released = False
+
+    def _take(self) -> bool:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.set(self.lock_key, self.token, nx=True, px=LOCK_SECONDS * 1000)
+        pipe.get(Sessions.key(self.sender))
+        locked, raw = pipe.execute()
+        deadline = time.monotonic() + LOCK_WAIT
+        while not locked and time.monotonic() < deadline:
+            time.sleep(0.01)
+            locked = self.client.set(self.lock_key, self.token, nx=True, px=LOCK_SECONDS * 1000)
+            if locked:
+                raw = self.client.get(Sessions.key(self.sender))
+        self.saved = _decode(raw)
+        return bool(locked)
+
+    def finish(self, state: dict | None, count: tuple | None = None) -> None:
+        """Save the new state (None: leave it as the turn's effects left it), free the lock, count the use."""
+        pipe = self.client.pipeline(transaction=False)
+        if state is not None:
+            pipe.set(Sessions.key(self.sender), json.dumps(state, separators=(",", ":")), ex=self.sessions.ttl)
+        if count is not None:
+            count_use(pipe, *count)
+        if self.locked:
+            pipe.evalsha(self.sessions.release_sha, 1, self.lock_key, self.token)
+        self._released = True
+        results = pipe.execute(raise_on_error=False)
+        if self.locked and isinstance(results[-1], redis.exceptions.NoScriptError):
+            self._release_now()  # Redis restarted and forgot the script: free the lock the slow way
+        for result in results:
+            if isinstance(result, Exception) and not isinstance(result, redis.exceptions.NoScriptError):
+                raise result
+
+    def release(self) -> None:
+        if not self._released and self.locked:
+            self._released = True
+            try:
+                self._release_now()
+            except redis.RedisError:
+                pass  # it expires by itself in LOCK_SECONDS
+
+    def _release_now(self) -> None:
+        self.client.eval(_RELEASE, 1, self.lock_key, self.token)
+
+
+def _decode(raw: bytes | None) -> dict | None:
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
 
 
 def count_use(client, now: datetime, channel: str, lang: str, what: str) -> None:

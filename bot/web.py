@@ -115,19 +115,32 @@ def _turn_for(services: Services, person: Person | None, text: str, now: datetim
     """One step of the conversation, with the session loaded before and saved after."""
     flows = services.flows
     if person is None:
-        return engine.step(flows, services.vocabulary, None, text, now)
-    sender = person.sender
-    with services.sessions.lock(sender) as locked:
-        if not locked:
+        turn = engine.step(flows, services.vocabulary, None, text, now)
+        _count(services, now, turn)
+        return turn
+    with services.sessions.conversation(person.sender) as conversation:
+        if not conversation.locked:
             log.warning("sms: a sender's lock was busy for %.0f s; answering without waiting", store.LOCK_WAIT)
-        saved = services.sessions.load(sender)
+        saved = conversation.saved
         state = State.from_dict(saved, flows) if saved else None
         turn = engine.step(flows, services.vocabulary, state, text, now)
-        # The session is saved first; then effects run (a forget deletes what was just saved).
-        if turn.state is not None:
-            services.sessions.save(sender, turn.state.to_dict())
-        carry_out(services, person, turn)
+        count = (now, "sms", turn.lang, turn.node or turn.event)
+        new_state = turn.state.to_dict() if turn.state is not None else None
+        if turn.effects:
+            # The session is saved first; then effects run (a forget deletes what was just saved).
+            if new_state is not None:
+                services.sessions.save(person.sender, new_state)
+            carry_out(services, person, turn)
+            new_state = None
+        conversation.finish(new_state, count)
     return turn
+
+
+def _count(services: Services, now: datetime, turn: Turn) -> None:
+    try:
+        services.sessions.count(now, "sms", turn.lang, turn.node or turn.event)
+    except redis.RedisError:
+        pass  # a lost count is no reason to fail a reply
 
 
 def handle_sms(services: Services) -> Response:
@@ -140,11 +153,6 @@ def handle_sms(services: Services) -> Response:
     except redis.RedisError as error:
         log.error("sms: Redis is unreachable (%s); answering with the main menu", type(error).__name__)
         turn = engine.main_menu(services.flows, "en", now, event="fallback")  # no memory of the conversation
-    else:
-        try:
-            services.sessions.count(now, "sms", turn.lang, turn.node or turn.event)
-        except redis.RedisError:
-            pass  # a lost count is no reason to fail a reply
     body = sms.render_text(services.translator, turn, services.settings.sms_segment_budget)
     log.info("sms: %s in %s at %s", turn.event, turn.lang, turn.node or "-")
     return _xml(sms.twiml(body))

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 
+from bot import engine
 from bot.web import create_app
 from tests.conftest import make_phone
 
@@ -40,21 +41,21 @@ def test_with_redis_not_answering_the_webhook_still_answers_within_a_second(over
         listener.close()
 
 
-def test_two_texts_at_once_from_one_person_are_handled_one_after_the_other(app, redis_client):
+def test_two_texts_at_once_from_one_person_are_handled_one_after_the_other(app, redis_client, monkeypatch):
     """Both texts land; the second sees the state the first left (1 then 1: the door script)."""
     phone = make_phone(app.test_client(), "+15055550123")
     phone("hi")
-    services = app.extensions["rightsline"]
-    real_load = services.sessions.load
+    real_step = engine.step
     entered = threading.Event()
 
-    def slow_load(sender):
-        state = real_load(sender)
-        entered.set()
-        time.sleep(0.2)  # hold the lock while the second text arrives
-        return state
+    def slow_step(*args):
+        turn = real_step(*args)
+        if not entered.is_set():
+            entered.set()
+            time.sleep(0.2)  # hold the lock while the second text arrives
+        return turn
 
-    services.sessions.load = slow_load
+    monkeypatch.setattr(engine, "step", slow_step)
     replies = {}
 
     def text(name, body):
@@ -69,3 +70,12 @@ def test_two_texts_at_once_from_one_person_are_handled_one_after_the_other(app, 
     second.join(5)
     assert "Where are you?" in replies["first"]
     assert "At your door" in replies["second"]
+
+
+def test_a_redis_that_forgot_its_scripts_still_frees_every_lock(app, redis_client):
+    """The lock is freed by EVALSHA; after a Redis restart the script is gone and the slow way is taken."""
+    phone = make_phone(app.test_client(), "+15055550123")
+    redis_client.script_flush()
+    phone("hi")
+    assert "Where are you?" in phone("1")
+    assert not list(redis_client.scan_iter("rl:l:*"))
