@@ -20,6 +20,18 @@ def test_chat_walks_a_conversation_through_the_signed_webhook(tmp_path, monkeypa
     assert "+15055550177" not in (tmp_path / "instance").joinpath("dev-secrets.json").read_text()
 
 
+def test_chat_by_voice_speaks_each_sentence_in_its_voice_and_takes_keys_words_and_silence(tmp_path, monkeypatch):
+    monkeypatch.setenv("RIGHTSLINE_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    result = CliRunner().invoke(main, ["chat", "--voice", "--lang", "es", "--url", ""],
+                                input="1\nlugares seguros\n\n\n\n")
+    assert result.exit_code == 0, result.output
+    assert "[Polly.Mia es-MX] Para Sus derechos, oprima 1." in result.output
+    assert "Todos tienen derechos" in result.output  # a key
+    assert "Lugares donde los agentes" in result.output  # words, heard as speech
+    assert "No escuché una opción." in result.output and "(the line hung up)" in result.output  # silence x3
+
+
 def test_production_refuses_to_start_without_its_secrets_and_names_them():
     with pytest.raises(config.ConfigError) as caught:
         config.load(environ={"RIGHTSLINE_ENV": "production", "TWILIO_AUTH_TOKEN": "x" * 32})
