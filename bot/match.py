@@ -83,6 +83,27 @@ def prefix_pick(text: str, candidates: Mapping[str, object]):
     return found.pop() if len(found) == 1 else None
 
 
+_DISTINCTIVE: dict[int, tuple] = {}
+
+
+def _distinctive(candidates: Mapping[str, object]) -> tuple[list[str], list[object]]:
+    """The words that belong to one value only, and their values, worked out once per pool (the pools
+    live as long as the app; a pool made on the fly is simply worked out again)."""
+    cached = _DISTINCTIVE.get(id(candidates))
+    if cached is not None and cached[0] is candidates:
+        return cached[1], cached[2]
+    owners: dict[str, set] = {}
+    for phrase, value in candidates.items():
+        for word in set(_significant(phrase.split())):
+            owners.setdefault(word, set()).add(value)
+    distinct = [(word, next(iter(values))) for word, values in owners.items() if len(values) == 1]
+    words, values = [w for w, _ in distinct], [v for _, v in distinct]
+    if len(_DISTINCTIVE) > 10_000:
+        _DISTINCTIVE.clear()
+    _DISTINCTIVE[id(candidates)] = (candidates, words, values)
+    return words, values
+
+
 def fuzzy_pick(text: str, candidates: Mapping[str, object], cutoff: int = FUZZY_CUTOFF):
     """The value whose phrase best matches a word of `text`, or None if none does or two tie.
 
@@ -94,19 +115,13 @@ def fuzzy_pick(text: str, candidates: Mapping[str, object], cutoff: int = FUZZY_
     typed = _significant(normalize(text).split())
     if not typed or not candidates:
         return None
-    owners: dict[str, set] = {}
-    for phrase, value in candidates.items():
-        for word in set(_significant(phrase.split())):
-            owners.setdefault(word, set()).add(value)
+    words, owners = _distinctive(candidates)
     scores: dict[object, float] = {}
-    for word, values in owners.items():
-        if len(values) > 1:
-            continue
-        best = process.extractOne(word, typed, scorer=fuzz.ratio, score_cutoff=cutoff)
-        if best is None:
-            continue
-        (value,) = values
-        scores[value] = max(scores.get(value, 0.0), best[1])
+    for word in typed:  # one pass in C over every distinctive word for each word typed
+        for _match, score, index in process.extract(word, words, scorer=fuzz.ratio, score_cutoff=cutoff,
+                                                    limit=None):
+            value = owners[index]
+            scores[value] = max(scores.get(value, 0.0), score)
     if not scores:
         return None
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)

@@ -10,13 +10,14 @@ GSM7_BASIC = frozenset(
 )
 # The extension table: each costs two septets (an escape, then the character).
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+GSM7 = GSM7_BASIC | GSM7_EXTENSION
 
 GSM7_SINGLE, GSM7_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
 
 
 def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    return GSM7.issuperset(text)  # one pass in C: it runs on every reply, several times when paging
 
 
 def encoding(text: str) -> str:
@@ -44,6 +45,8 @@ def _split(units: list[int], per_part: int) -> int:
 
 def count(text: str) -> int:
     """The number of segments `text` is billed as (an empty text still costs one)."""
+    if len(text) <= UCS2_SINGLE and not any(ord(ch) > 0xFFFF for ch in text):
+        return 1  # fits one segment in either encoding
     if is_gsm7(text):
         units, single, part = _gsm7_units(text), GSM7_SINGLE, GSM7_PART
     else:
