@@ -37,9 +37,14 @@ class _Webhook:
             signature = self.validator.compute_signature(url, form)
             request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(),
                                              headers={"X-Twilio-Signature": signature})
-            with urllib.request.urlopen(request, timeout=5) as response:
-                self.last_status = response.status
-                xml = response.read().decode()
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    self.last_status = response.status
+                    xml = response.read().decode()
+            except urllib.error.HTTPError as error:
+                hint = (" The app checks signatures with its own TWILIO_AUTH_TOKEN: run chat with the same "
+                        "RIGHTSLINE_INSTANCE (or token) as the app." if error.code == 403 else "")
+                raise click.ClickException(f"The app at {self.url} answered {error.code}.{hint}") from None
         self.last_xml = xml
         return xml
 

@@ -71,7 +71,7 @@ class PrintingSender:
     """Development without Twilio credentials: show each reminder as it would go, the number masked."""
 
     def send(self, to: str, body: str) -> None:
-        print(f"[reminder not sent: no Twilio credentials] to {mask(to)}: {body}", flush=True)
+        print(f"[message not sent: no Twilio credentials] to {mask(to)}: {body}", flush=True)
 
 
 def mask(number: str) -> str:
