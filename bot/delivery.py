@@ -195,15 +195,19 @@ class Delivery:
 
     def script(self, payload: dict) -> str:
         """What the caller heard, as one text message (Twilio's limit is 1,600 characters)."""
-        lang = payload.get("l") if payload.get("l") in self.flows.enabled_languages else "en"
+        lang = self._lang(payload)
         state = State(payload["n"], lang, (), 0, payload.get("i") if payload.get("i") else None)
         turn = engine.repeat(self.flows, state, self.now())
         lines = [self.translator.render(lang, say) for say in turn.says if say.id not in SMS_ONLY]
         return sms.cut_to(for_sms(lang, "\n".join(lines)), MAX_BODY)
 
+    def _lang(self, payload: dict) -> str:
+        """The person's language, or English if it has been switched off since they asked."""
+        return payload.get("l") if payload.get("l") in self.flows.enabled_languages else "en"
+
     def body(self, payload: dict) -> str:
-        event = next(e for e in self.flows.events if e.id == payload["e"])
-        lang = payload.get("l") if payload.get("l") in self.flows.enabled_languages else "en"
+        event = self.flows.event(payload["e"])
+        lang = self._lang(payload)
         timed = isinstance(event.start, datetime)
         say = Say.of("system:reminder" if timed else "system:reminder_day", title=Text(event.title),
                      when=event.start, where=event.place or event.link)

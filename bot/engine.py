@@ -62,7 +62,7 @@ class State:
             return None
         if state.node not in flows.nodes or state.lang not in flows.enabled_languages:
             return None
-        if state.item is not None and not any(e.id == state.item for e in flows.events):
+        if state.item is not None and flows.event(state.item) is None:
             state = replace(state, item=None)  # the event was taken out of events.yaml
         return replace(state, history=tuple(h for h in state.history if h in flows.nodes))
 
@@ -208,10 +208,6 @@ def _upcoming(flows: Flows, now: datetime) -> list[Event]:
     return [e for e in flows.events if e.is_upcoming(now)][:MAX_EVENTS]
 
 
-def _event(flows: Flows, event_id: str) -> Event:
-    return next(e for e in flows.events if e.id == event_id)
-
-
 def _options(flows: Flows, state: State, now: datetime) -> tuple[Option, ...]:
     """What can be picked here: the node's own options; at an events node, the upcoming events, or
     for the event being looked at, a reminder (while one can still come before it starts)."""
@@ -223,7 +219,7 @@ def _options(flows: Flows, state: State, now: datetime) -> tuple[Option, ...]:
         return tuple(Option(str(number), Say.of("system:event_option", title=Text(event.title), when=event.start),
                             event=event.id)
                      for number, event in enumerate(_upcoming(flows, now), start=1))
-    event = _event(flows, state.item)
+    event = flows.event(state.item)
     if event.is_upcoming(now) and event.reminder_moments(now):
         return (Option("1", "system:remind_me", remind=event.id),)
     return ()
@@ -261,7 +257,7 @@ def _brief(flows: Flows, state: State, says: tuple[Say, ...], event: str, now: d
 
 def _show_event(flows: Flows, state: State, event_id: str, now: datetime) -> Turn:
     """One event in full: when, where, and (if there is still time) the offer of a text reminder."""
-    event = _event(flows, event_id)
+    event = flows.event(event_id)
     timed = isinstance(event.start, datetime)
     detail = Say.of("system:event_detail" if timed else "system:event_detail_day", title=Text(event.title),
                     when=event.start, where=event.place or event.link)
@@ -272,7 +268,7 @@ def _show_event(flows: Flows, state: State, event_id: str, now: datetime) -> Tur
 
 def _remind(flows: Flows, state: State, event_id: str, now: datetime) -> Turn:
     """Confirm the reminders and when they will come; the edge schedules them (once, however often asked)."""
-    event = _event(flows, event_id)
+    event = flows.event(event_id)
     moments = tuple(moment for _offset, moment in event.reminder_moments(now))
     if not moments:
         return _brief(flows, state, (Say.of("system:reminder_too_late"),), "reminder:late", now)

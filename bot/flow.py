@@ -204,6 +204,9 @@ class Flows:
     sources: dict[str, Source] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
 
+    def event(self, event_id: str) -> Event | None:
+        return next((e for e in self.events if e.id == event_id), None)
+
     @property
     def enabled_languages(self) -> tuple[str, ...]:
         return tuple(code for code, lang in self.languages.items() if lang.enabled)

@@ -33,6 +33,8 @@ SEND = "bot.delivery.send_reminder"  # by name: the web app never imports the Tw
 SEND_TEXT = "bot.delivery.send_text"
 # RQ logs a job's description, and the default one shows the arguments; this one shows nothing.
 DESCRIPTION = "reminder"
+# A job that failed for good stays visible to operators for a day (its number encrypted).
+FAILURE_TTL = 86400
 JOB_TIMEOUT = 60  # seconds: a send takes well under this, even waiting its turn at TWILIO_MPS
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 
@@ -100,18 +102,15 @@ class Reminders:
         self.queue = reminder_queue(connection)
         self.cipher = cipher(settings)
 
-    def _event(self, event_id: str) -> flow.Event | None:
-        return next((e for e in self.flows.events if e.id == event_id), None)
-
     def subscribe(self, number: str, sender: str, event_id: str, lang: str, now: datetime) -> int:
         """Schedule this event's reminders still ahead; returns how many are new (0 when asked twice)."""
-        event = self._event(event_id)
+        event = self.flows.event(event_id)
         if event is None or not E164.match(number):
             log.warning("reminders: not scheduled (%s)", "no such event" if event is None else "not a phone number")
             return 0
         moments = event.reminder_moments(now)
         token = self.cipher.encrypt(number.encode()).decode()
-        retry = self._retry()
+        options = self._job_options()
         new = 0
         for offset, moment in moments:
             job = job_id(self.settings.secret, sender, event.id, offset.text)
@@ -119,9 +118,7 @@ class Reminders:
                 continue  # this one already went out
             payload = {"to": token, "s": sender, "e": event.id, "o": offset.text, "at": moment.isoformat(), "l": lang}
             try:
-                self.queue.enqueue_at(moment, SEND, payload, job_id=job, unique=True, description=DESCRIPTION,
-                                      result_ttl=0, failure_ttl=self.failure_ttl, retry=retry,
-                                      job_timeout=JOB_TIMEOUT)
+                self.queue.enqueue_at(moment, SEND, payload, job_id=job, unique=True, **options)
             except DuplicateJobError:
                 continue
             new += 1
@@ -135,19 +132,15 @@ class Reminders:
         """Text a caller what they just heard, now: a job like a reminder's, under a one-off id."""
         token = self.cipher.encrypt(number.encode()).decode()
         job = f"text-{secrets.token_hex(20)}"
-        retry = self._retry()
-        self.queue.enqueue(SEND_TEXT, {"to": token, "s": sender, "k": job, "n": node, "l": lang, "i": item}, job_id=job,
-                           description=DESCRIPTION, result_ttl=0, failure_ttl=self.failure_ttl, retry=retry,
-                           job_timeout=JOB_TIMEOUT)
+        self.queue.enqueue(SEND_TEXT, {"to": token, "s": sender, "k": job, "n": node, "l": lang, "i": item},
+                           job_id=job, **self._job_options())
 
-    def _retry(self) -> Retry | None:
+    def _job_options(self) -> dict:
+        """What every reminder or text job is enqueued with: nothing readable, nothing kept after it runs."""
         delays = self.settings.retry_delays
-        return Retry(max=len(delays), interval=with_jitter(delays)) if delays else None
-
-    @property
-    def failure_ttl(self) -> int:
-        """A reminder that failed for good stays visible to operators for a day (its number encrypted)."""
-        return 86400
+        retry = Retry(max=len(delays), interval=with_jitter(delays)) if delays else None
+        return {"description": DESCRIPTION, "result_ttl": 0, "failure_ttl": FAILURE_TTL, "retry": retry,
+                "job_timeout": JOB_TIMEOUT}
 
     def cancel_all(self, sender: str) -> int:
         """Cancel every pending reminder of one person (STOP, FORGET, an opt-out at the carrier)."""
@@ -195,7 +188,7 @@ class Reminders:
 
     def moment_of(self, payload: dict) -> datetime | None:
         """When a reminder is due by the current events.yaml; None when its event or time is gone."""
-        event = self._event(payload.get("e", ""))
+        event = self.flows.event(payload.get("e", ""))
         if event is None:
             return None
         offset = next((o for o in event.reminders if o.text == payload.get("o")), None)

@@ -77,9 +77,6 @@ class Sessions:
     def key(sender: str) -> str:
         return f"{PREFIX}:s:{sender}"
 
-    def load(self, sender: str) -> dict | None:
-        return _decode(self.client.get(self.key(sender)))
-
     def save(self, sender: str, state: dict) -> None:
         self.client.set(self.key(sender), json.dumps(state, separators=(",", ":")), ex=self.ttl)
 

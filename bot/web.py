@@ -116,7 +116,7 @@ def _turn_for(services: Services, person: Person | None, text: str, now: datetim
     flows = services.flows
     if person is None:
         turn = engine.step(flows, services.vocabulary, None, text, now)
-        _count(services, now, turn)
+        _count(services, now, "sms", turn)
         return turn
     with services.sessions.conversation(person.sender) as conversation:
         if not conversation.locked:
@@ -136,18 +136,22 @@ def _turn_for(services: Services, person: Person | None, text: str, now: datetim
     return turn
 
 
-def _count(services: Services, now: datetime, turn: Turn) -> None:
+def _count(services: Services, now: datetime, channel: str, turn: Turn) -> None:
     try:
-        services.sessions.count(now, "sms", turn.lang, turn.node or turn.event)
+        services.sessions.count(now, channel, turn.lang, turn.node or turn.event)
     except redis.RedisError:
-        pass  # a lost count is no reason to fail a reply
+        pass  # a lost count is no reason to fail a reply, and a call goes on without Redis
+
+
+def _person(services: Services, number: str, now: datetime) -> Person:
+    return Person(number, store.sender_key(services.settings.secret, number), now)
 
 
 def handle_sms(services: Services) -> Response:
     now = services.now()
     number = request.form.get("From", "")
     text = request.form.get("Body", "")
-    person = Person(number, store.sender_key(services.settings.secret, number), now) if number else None
+    person = _person(services, number, now) if number else None
     try:
         turn = _turn_for(services, person, text, now)
     except redis.RedisError as error:
@@ -172,9 +176,8 @@ def handle_voice(services: Services) -> Response:
     def act(effect) -> str:
         if not US_NUMBER.match(number):
             return "us_only"
-        person = Person(number, store.sender_key(services.settings.secret, number), now)
         try:
-            EFFECT_HANDLERS[type(effect)](services, person, effect)
+            EFFECT_HANDLERS[type(effect)](services, _person(services, number, now), effect)
         except redis.RedisError as error:
             log.error("voice: Redis is unreachable (%s); the caller's text was not sent", type(error).__name__)
             return "failed"
@@ -184,10 +187,7 @@ def handle_voice(services: Services) -> Response:
                        request.args.get("q") == "1", act)
     turn = call.turn
     if turn is not None:
-        try:
-            services.sessions.count(now, "voice", turn.lang, turn.node or turn.event)
-        except redis.RedisError:
-            pass  # a call goes on without Redis
+        _count(services, now, "voice", turn)
     log.info("voice: %s at %s", turn.event if turn else position.stage, (turn.node if turn else None) or "-")
     return _xml(body)
 
