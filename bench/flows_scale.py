@@ -15,6 +15,8 @@ from pathlib import Path
 from bot import engine, flow, match
 from bot.config import ROOT
 from bot.i18n import Translator
+from bot.turn import Message, State
+from bot.vocabulary import Vocabulary
 
 NODES_PER_FILE = 500  # each file stays under the 512 KiB cap
 
@@ -79,7 +81,7 @@ def _load_in_child(folder: Path) -> dict:
 def _vocabulary_ms(loaded: flow.Flows) -> float:
     translator = Translator(loaded, ROOT / "translations")
     started = time.perf_counter()
-    engine.Vocabulary.build(loaded, translator.text)
+    Vocabulary.build(loaded, translator.text)
     return (time.perf_counter() - started) * 1e3
 
 
@@ -117,11 +119,11 @@ def run(work: Path) -> dict:
     # The engine on the shipped flows: one step per message, from a session at the main menu.
     loaded = flow.load(ROOT / "flows")
     translator = Translator(loaded, ROOT / "translations")
-    vocabulary = engine.Vocabulary.build(loaded, translator.text)
+    vocabulary = Vocabulary.build(loaded, translator.text)
     now = datetime(2026, 11, 22, 17, 0, tzinfo=UTC)
-    state = engine.State(loaded.start, "en")
+    state = State(loaded.start, "en")
     inputs = ["1", "2", "back", "more", "safe places", "hospitl", "derechoz", "zzz", "ayuda", "0"]
-    step_us = _per_call_us(lambda text: engine.step(loaded, vocabulary, state, text, now), inputs, 300)
+    step_us = _per_call_us(lambda text: engine.step(loaded, vocabulary, state, Message(text), now), inputs, 300)
     pool = vocabulary.fuzzy[("en", loaded.start)][1]
     fuzzy_us = _per_call_us(lambda text: match.fuzzy_pick(text, pool), ["hospitl", "derechoz", "zzz"], 300)
     labels = sum(len(v) for v in vocabulary.labels.values())

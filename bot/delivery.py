@@ -15,11 +15,11 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from bot import config, engine, flow, segments, sms, store
-from bot.engine import Say, State, Text
+from bot import config, flow, nodes, segments, sms, store
 from bot.i18n import Translator, for_sms
 from bot.pace import Pace
 from bot.reminders import Reminders, index_key, job_id, sent_key
+from bot.turn import MessageRef, Say, State
 
 log = logging.getLogger(__name__)
 
@@ -197,8 +197,8 @@ class Delivery:
         """What the caller heard, as one text message (Twilio's limit is 1,600 characters)."""
         lang = self._lang(payload)
         state = State(payload["n"], lang, (), 0, payload.get("i") if payload.get("i") else None)
-        turn = engine.repeat(self.flows, state, self.now())
-        lines = [self.translator.render(lang, say) for say in turn.says if say.id not in SMS_ONLY]
+        lines = [self.translator.render(lang, say) for say in nodes.script(self.flows, state, self.now())
+                 if say.id not in SMS_ONLY]
         return sms.cut_to(for_sms(lang, "\n".join(lines)), MAX_BODY)
 
     def _lang(self, payload: dict) -> str:
@@ -209,7 +209,7 @@ class Delivery:
         event = self.flows.event(payload["e"])
         lang = self._lang(payload)
         timed = isinstance(event.start, datetime)
-        say = Say.of("system:reminder" if timed else "system:reminder_day", title=Text(event.title),
+        say = Say.of("system:reminder" if timed else "system:reminder_day", title=MessageRef(event.title),
                      when=event.start, where=event.place or event.link)
         return for_sms(lang, self.translator.render(lang, say))
 

@@ -17,8 +17,8 @@ from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.engine import Say, Text
 from bot.flow import DENVER, Flows
+from bot.turn import MessageRef, Say
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +103,8 @@ class Translator:
             log.warning("placeholders of %s in %s do not match the English", say.id, lang)
             return self.flows.strings[say.id].format_map(values)
 
-    def label(self, lang: str, label: object) -> str:
-        """An option's label: a message id, or a whole Say (the engine's event options)."""
-        return self.render(lang, label) if isinstance(label, Say) else self.text(lang, label)
-
     def value(self, lang: str, value: object) -> str:
-        if isinstance(value, Text):
+        if isinstance(value, MessageRef):
             return self.text(lang, value.id)
         locale = babel_locale(lang)
         if isinstance(value, tuple | list):

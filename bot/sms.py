@@ -8,8 +8,8 @@ import re
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import segments
-from bot.engine import Say, Turn
 from bot.i18n import Translator, for_sms
+from bot.turn import Say, Turn
 
 
 def compose(translator: Translator, turn: Turn) -> list[list[str]]:
@@ -19,7 +19,7 @@ def compose(translator: Translator, turn: Turn) -> list[list[str]]:
     lang = turn.lang
     blocks = [[for_sms(say.lang or lang, translator.render(lang, say))] for say in turn.says]
     menu = [for_sms(lang, translator.render(lang, Say.of("system:option", key=option.key,
-                                                         label=translator.label(lang, option.label))))
+                                                         label=translator.render(lang, option.label))))
             for option in turn.options]
     if turn.footer:
         menu.append(for_sms(lang, translator.render(lang, Say.of("system:footer"))))

@@ -6,12 +6,15 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
-from bot import engine, flow
+from bot import effects, engine, flow, turn
 from bot.i18n import Translator
-from bot.web import EFFECT_HANDLERS
+from bot.turn import Message, State
+from bot.vocabulary import Vocabulary
 from tests.conftest import ROOT
 
 NOW = datetime(2026, 11, 22, 17, 0, tzinfo=UTC)
+FLOWS = flow.load(ROOT / "flows")
+VOCABULARY = Vocabulary.build(FLOWS, Translator(FLOWS, ROOT / "translations").text)
 
 
 def test_importing_the_engine_pulls_in_no_flask_redis_twilio_or_rq():
@@ -22,29 +25,22 @@ def test_importing_the_engine_pulls_in_no_flask_redis_twilio_or_rq():
 
 
 def test_every_effect_type_has_exactly_one_handler():
-    assert set(EFFECT_HANDLERS) == set(engine.EFFECT_TYPES)
+    assert set(effects.HANDLERS) == set(turn.EFFECT_TYPES)
 
 
-def test_step_is_a_function_of_its_arguments():
-    flows = flow.load(ROOT / "flows")
-    vocabulary = engine.Vocabulary.build(flows, Translator(flows, ROOT / "translations").text)
-    state = engine.State("rights:menu", "es", ("main:menu",))
-    first = engine.step(flows, vocabulary, state, "1", NOW)
-    again = engine.step(flows, vocabulary, state, "1", NOW)
-    assert first == again
-    assert first.state.node == "rights:door" and first.state.history == ("main:menu", "rights:menu")
-    assert first.says[0].id == "rights:door"
+def test_a_digit_follows_the_menu_and_remembers_the_way_back():
+    state = State("rights:menu", "es", ("main:menu",))
+    turned = engine.step(FLOWS, VOCABULARY, state, Message("1"), NOW)
+    assert turned.state.node == "rights:door" and turned.state.history == ("main:menu", "rights:menu")
+    assert turned.says[0].id == "rights:door"
 
 
 def test_stop_asks_the_edge_to_cancel_and_keeps_no_state():
-    flows = flow.load(ROOT / "flows")
-    vocabulary = engine.Vocabulary.build(flows, Translator(flows, ROOT / "translations").text)
-    turn = engine.step(flows, vocabulary, engine.State("main:menu", "en"), "STOP", NOW)
-    assert turn.state is None and turn.effects == (engine.OptOutRequested(),)
+    turned = engine.step(FLOWS, VOCABULARY, State("main:menu", "en"), Message("STOP"), NOW)
+    assert turned.state is None and turned.effects == (turn.OptOutRequested(),)
 
 
 def test_a_saved_state_from_older_flows_is_dropped():
-    flows = flow.load(ROOT / "flows")
-    assert engine.State.from_dict({"n": "gone:node", "l": "en"}, flows) is None
-    assert engine.State.from_dict({"n": "main:menu", "l": "xx"}, flows) is None
-    assert engine.State.from_dict({"nonsense": 1}, flows) is None
+    assert State.from_dict({"n": "gone:node", "l": "en"}, FLOWS) is None
+    assert State.from_dict({"n": "main:menu", "l": "xx"}, FLOWS) is None
+    assert State.from_dict({"nonsense": 1}, FLOWS) is None

@@ -86,7 +86,7 @@ def test_every_node_can_be_reached_by_keypad_in_each_language(caller, lang, node
     assert spoken(lang, node_id) in heard.text
     node = FLOWS.nodes[node_id]
     for option in offered(node_id):
-        label = TRANSLATOR.label(lang, option.label) if not option.language else FLOWS.languages[option.language].name
+        label = TRANSLATOR.text(lang, option.label) if not option.language else FLOWS.languages[option.language].name
         assert TRANSLATOR.text(lang, "system:voice_option").format(label=label, key=option.key) in heard.text
     if not node.options and node.data != "events":
         assert spoken(lang, "system:voice_after_script") in heard.text

@@ -1,0 +1,75 @@
+"""Everything a person's words can match, prepared once from the flows and the translations: command words,
+language names, greetings, flyer keywords, menu labels, places, and the pools a misspelt word is guessed from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot import match
+from bot.flow import Flows
+
+# Commands that must only ever match exactly: a guess must never unsubscribe or erase anybody.
+EXACT_ONLY = ("stop", "start", "forget", "help")
+
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Everything a person's words can match, prepared once from the flows and the translations."""
+
+    commands: dict[str, tuple[tuple[str, str], ...]]  # word -> ((language, command), ...)
+    language_names: dict[str, str]
+    greetings: dict[str, str]
+    keywords: dict[str, tuple[str, str | None]]  # word -> (node id, its language or None)
+    labels: dict[tuple[str, str], dict[str, str]]  # (language, node id) -> {label: option key}
+    places: dict[str, dict[str, str]]  # language -> {phrase: place id}
+    # (language, node id) -> pools tried in order: this menu's options first, then everything global.
+    fuzzy: dict[tuple[str, str], tuple[dict[str, tuple], ...]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, flows: Flows, translate) -> Vocabulary:
+        """`translate(lang, message_id)` gives a message's text in a language."""
+        commands: dict[str, list] = {}
+        for code in flows.enabled_languages:
+            for name, words in flows.languages[code].commands.items():
+                for word in words:
+                    key = match.normalize(word)
+                    if (code, name) not in commands.setdefault(key, []):
+                        commands[key].append((code, name))
+        enabled = [flows.languages[c] for c in flows.enabled_languages]
+        language_names = match.index((name, lang.code) for lang in enabled for name in (lang.name, *lang.names))
+        greetings = match.index((word, lang.code) for lang in enabled for word in lang.greetings)
+        keywords = match.index((word, (node.id, lang)) for node in flows.nodes.values()
+                               for word, lang in node.keywords)
+        labels, places = {}, {}
+        for code in flows.enabled_languages:
+            for node in flows.nodes.values():
+                if node.options:
+                    labels[(code, node.id)] = match.index(
+                        (text, option.key) for option in node.options
+                        for text in {translate(code, option.label), translate("en", option.label)})
+            places[code] = match.index(
+                (phrase, place.id) for place in flows.places
+                for phrase in (translate(code, place.name), translate("en", place.name), *place.keywords))
+        vocabulary = cls({k: tuple(v) for k, v in commands.items()}, language_names, greetings, keywords,
+                         labels, places)
+        for code in flows.enabled_languages:
+            shared = vocabulary._global_pool(code)  # one per language: 10,000 nodes must not copy it
+            for node in flows.nodes.values():
+                options = {phrase: ("option", key) for phrase, key in labels.get((code, node.id), {}).items()}
+                vocabulary.fuzzy[(code, node.id)] = (options, shared)
+        return vocabulary
+
+    def _global_pool(self, lang: str) -> dict[str, tuple]:
+        """What a misspelt word may be guessed as anywhere: commands, shortcuts and language names.
+        It is tried after the menu's own options, so a shortcut word never hides an option."""
+        pool: dict[str, tuple] = {}
+        for word, meanings in self.commands.items():
+            for code, name in meanings:
+                if code == lang and name not in EXACT_ONLY:
+                    pool.setdefault(word, ("command", name))
+        for word, (node, _lang) in self.keywords.items():
+            pool.setdefault(word, ("node", node))
+        for word, code in self.language_names.items():
+            pool.setdefault(word, ("language", code))
+        return pool

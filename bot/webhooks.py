@@ -1,0 +1,136 @@
+"""The webhooks Twilio calls, as a Flask blueprint: POST /sms and POST /voice (signed), GET /health.
+Each view turns the request into a typed input, runs one engine step, carries out its effects, renders TwiML."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from datetime import datetime
+
+import redis
+from flask import Blueprint, Response, abort, current_app, request
+
+from bot import engine, sms, store, voice
+from bot.effects import Person, can_text, carry_out, carry_out_or_say_so
+from bot.turn import Facts, Message, Say, State, Turn
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhooks", __name__)
+
+
+def _services():
+    return current_app.extensions["rightsline"]
+
+
+def twilio_signed(view):
+    """Refuse (403) a request Twilio did not sign. Behind a proxy the URL Twilio called is PUBLIC_URL + path."""
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        services = _services()
+        signature = request.headers.get("X-Twilio-Signature", "")
+        # The query exactly as sent: Flask's request.url decodes escapes such as %3A, and the signature
+        # covers the URL as Twilio wrote it.
+        base = services.settings.public_url or request.root_url.rstrip("/")
+        url = base + request.full_path.rstrip("?")
+        if not signature or not services.validator.validate(url, request.form.to_dict(flat=True), signature):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def _xml(body: str) -> Response:
+    return Response(body, status=200, mimetype="text/xml")
+
+
+def _person(number: str, now: datetime) -> Person | None:
+    return Person.of(_services().settings.secret, number, now) if number else None
+
+
+@bp.post("/sms")
+@twilio_signed
+def sms_webhook() -> Response:
+    services = _services()
+    now = services.now()
+    said = Message(request.form.get("Body", ""))
+    try:
+        turn = _converse(services, _person(request.form.get("From", ""), now), said, now)
+    except redis.RedisError as error:
+        log.error("sms: Redis is unreachable (%s); answering without the conversation", type(error).__name__)
+        turn = engine.step(services.flows, services.vocabulary, None, said, now, Facts(remembered=False))
+    body = sms.render_text(services.translator, turn, services.settings.sms_segment_budget)
+    log.info("sms: %s in %s at %s", turn.outcome, turn.lang, turn.node or "-")
+    return _xml(sms.twiml(body))
+
+
+def _converse(services, person: Person | None, said: Message, now: datetime) -> Turn:
+    """One step of a text conversation, with the session loaded before and saved after, under its lock."""
+    flows = services.flows
+    if person is None:
+        turn = engine.step(flows, services.vocabulary, None, said, now)
+        _count(services, now, "sms", turn)
+        return turn
+    with services.sessions.conversation(person.sender) as conversation:
+        if not conversation.locked:
+            log.warning("sms: a sender's lock was busy for %.0f s; answering without waiting", store.LOCK_WAIT)
+        saved = conversation.saved
+        state = State.from_dict(saved, flows) if saved else None
+        turn = engine.step(flows, services.vocabulary, state, said, now)
+        count = (now, "sms", turn.lang, turn.node or turn.outcome)
+        new_state = turn.state.to_dict() if turn.state is not None else None
+        if turn.effects:
+            # The session is saved first; then effects run (a forget deletes what was just saved).
+            if new_state is not None:
+                services.sessions.save(person.sender, new_state)
+            carry_out(services, person, turn)
+            new_state = None
+        conversation.finish(new_state, count)
+    return turn
+
+
+@bp.post(voice.PATH)
+@twilio_signed
+def voice_webhook() -> Response:
+    services = _services()
+    now = services.now()
+    number = request.form.get("From", "")
+    state = voice.state_of(request.args, services.flows)
+    facts = Facts(can_text=can_text(number))
+    turn = engine.step(services.flows, services.vocabulary, state, voice.heard(request.args, request.form), now,
+                       facts)
+    if turn.effects:
+        turn = carry_out_or_say_so(services, _person(number, now), turn, "voice")
+    _count(services, now, "voice", turn)
+    log.info("voice: %s in %s at %s", turn.outcome, turn.lang, turn.node or "-")
+    return _xml(voice.render(services.speaker, turn))
+
+
+def _count(services, now: datetime, channel: str, turn: Turn) -> None:
+    try:
+        services.sessions.count(now, channel, turn.lang, turn.node or turn.outcome)
+    except redis.RedisError:
+        pass  # a lost count is no reason to fail a reply, and a call goes on without Redis
+
+
+@bp.get("/health")
+def health():
+    services = _services()
+    try:
+        services.redis.ping()
+        redis_state = "ok"
+    except redis.RedisError:
+        redis_state = "unreachable"
+    return {"status": "ok", "redis": redis_state, "languages": list(services.flows.enabled_languages)}
+
+
+@bp.app_errorhandler(500)
+def server_error(_error):
+    # Twilio shows a person nothing useful for a 500; a short apology and the menu word is better.
+    log.error("unhandled error while answering %s", request.path)
+    services = _services()
+    if request.path == "/sms":
+        return _xml(sms.twiml(services.translator.render("en", Say.of("system:error"))))
+    if request.path == voice.PATH:
+        return _xml(voice.apology(services.speaker))
+    return Response("error", status=500)
