@@ -193,12 +193,16 @@ def test_a_request_missing_its_parameters_still_gets_a_valid_answer(client, form
 
 
 @pytest.mark.parametrize("query", ["s=node&n=nowhere:at_all&l=en", "s=node&n=main:menu&l=xx", "s=bogus",
-                                   "s=node&n=main:menu&l=en&t=abc&h=,,,nope"])
+                                   "s=node&n=main:menu&l=en&t=abc&h=,,,nope", "s=node&n=main:menu&l=en&h=main:gone",
+                                   "s=node&n=main:events&l=en&i=no_such_event"])
 def test_a_position_that_no_longer_fits_the_flows_starts_the_call_over(client, query):
     caller = make_caller(client, NUMBER)
     xml = caller.post(f"/voice?{query}", {"Digits": "1"})
     assert caller.last_status == 200
     well_formed(xml, None)
+    heard = hear(xml)  # the key pressed counts for nothing: the call begins again, with the choice of language
+    assert heard.said[0][2] == spoken("en", "system:voice_welcome") + "."
+    assert heard.action == "/voice?s=language"
 
 
 # ---------------------------------------------------------------- signatures
