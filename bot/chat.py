@@ -147,7 +147,7 @@ def run(lang: str | None, url: str | None, number: str, by_voice: bool = False) 
         app = create_app({"env": "development"})
         device = kind(settings.twilio_auth_token, number, client=app.test_client())
         click.echo("No app running on :5000, so this runs one in-process (same code, same signing).")
-    if by_voice:
+    if isinstance(device, WebhookCaller):
         _call(device, lang)
     else:
         _text(device, lang)

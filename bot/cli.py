@@ -110,18 +110,18 @@ def translations_check(folder: Path, flows_dir: Path) -> None:
     failed = False
     for lang, row in report.items():
         enabled = loaded.languages[lang].enabled
-        longest = row["longest"]
-        click.echo(f"{lang}: {row['translated']} translated, {len(row['fuzzy'])} fuzzy, "
-                   f"{len(row['missing'])} missing, {len(row['placeholders'])} with wrong placeholders"
+        longest = row.longest
+        click.echo(f"{lang}: {row.translated} translated, {len(row.fuzzy)} fuzzy, "
+                   f"{len(row.missing)} missing, {len(row.placeholders)} with wrong placeholders"
                    f"{'' if enabled else ' (not enabled)'}; longest string {longest[0]} SMS segment(s)"
                    f"{' (' + longest[1] + ')' if longest[1] else ''}; reviewed by a native speaker: "
-                   f"{'yes' if row['reviewed'] else 'no'}")
+                   f"{'yes' if row.reviewed else 'no'}")
         for kind in ("missing", "fuzzy", "placeholders"):
             if kind == "missing" and not enabled:
                 continue  # a language being translated: the count says enough
-            for message_id in row[kind]:
+            for message_id in getattr(row, kind):
                 click.echo(f"  {kind}: {message_id}  ({':'.join(map(str, loaded.refs[message_id]))})")
-        if enabled and (row["missing"] or row["placeholders"]):
+        if enabled and (row.missing or row.placeholders):
             failed = True
     sys.exit(1 if failed else 0)
 

@@ -4,13 +4,15 @@ Twilio's 429, 5xx and connection failures are retried by RQ; anything else is re
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from typing import Protocol
 
-import redis
 import requests
 from cryptography.fernet import InvalidToken
+from redis import Redis
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -39,6 +41,11 @@ class RetryableSendError(RuntimeError):
 
 
 # ---------------------------------------------------------------- senders
+
+
+class Sender(Protocol):
+    def send(self, to: str, body: str) -> None: ...
+
 
 
 class _RoutedHttpClient(TwilioHttpClient):
@@ -78,7 +85,7 @@ def mask(number: str) -> str:
     return "*" * max(0, len(number) - 2) + number[-2:]
 
 
-def sender_for(settings: config.Settings):
+def sender_for(settings: config.Settings) -> Sender:
     if settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from:
         return TwilioSender(settings)
     if not settings.development:
@@ -96,13 +103,13 @@ class Delivery:
     settings: config.Settings
     flows: flow.Flows
     translator: Translator
-    redis: redis.Redis
-    sender: object
+    redis: Redis
+    sender: Sender
     pace: Pace | None = None
-    clock: object = None
+    clock: Callable[[], datetime] | None = None  # tests freeze it
 
     @classmethod
-    def build(cls, settings: config.Settings, connection: redis.Redis, sender=None) -> Delivery:
+    def build(cls, settings: config.Settings, connection: Redis, sender: Sender | None = None) -> Delivery:
         flows = flow.load(settings.flows_dir)  # a broken set is never served, by text or by reminder
         pace = Pace(connection, settings.twilio_mps) if settings.twilio_mps else None
         return cls(settings, flows, Translator(flows, settings.translations_dir), connection,
@@ -132,7 +139,8 @@ class Delivery:
         sender = payload.get("s", "")
         job = job_id(self.settings.secret, sender, payload.get("e", ""), payload.get("o", ""))
         reminders = self.reminders
-        if reminders.moment_of(payload) is None:
+        event = self.flows.event(payload.get("e", ""))
+        if event is None or reminders.moment_of(payload) is None:
             reminders.drop(job, sender)
             return "dropped:event or reminder time removed"
         # Due when it was scheduled for; `rightsline reminders sync` (run at every worker start) moves it
@@ -141,7 +149,7 @@ class Delivery:
         if self.now() - due > timedelta(seconds=self.settings.reminder_lateness):
             reminders.drop(job, sender)
             return "dropped:too late"
-        return self._send_once(job, payload, self.body(payload), sender)
+        return self._send_once(job, payload, self.body(event, self._lang(payload)), sender)
 
     def _text(self, payload: dict) -> str:
         if payload.get("n") not in self.flows.nodes:
@@ -203,11 +211,11 @@ class Delivery:
 
     def _lang(self, payload: dict) -> str:
         """The person's language, or English if it has been switched off since they asked."""
-        return payload.get("l") if payload.get("l") in self.flows.enabled_languages else "en"
+        lang = payload.get("l")
+        return lang if isinstance(lang, str) and lang in self.flows.enabled_languages else "en"
 
-    def body(self, payload: dict) -> str:
-        event = self.flows.event(payload["e"])
-        lang = self._lang(payload)
+    def body(self, event: flow.Event, lang: str) -> str:
+        """The reminder of one event, in one language."""
         timed = isinstance(event.start, datetime)
         say = Say.of("system:reminder" if timed else "system:reminder_day", title=MessageRef(event.title),
                      when=event.start, where=event.place or event.link)

@@ -255,7 +255,7 @@ def _call(flows: Flows, vocabulary: Vocabulary, state: State | None, said: Input
             return _run_command(flows, state, command, now)
         if len(digits) != 1 or not digits.isdigit():
             return nodes.brief(flows, state, (Say.of("system:voice_not_option"),), "unknown", now)
-    typed = match.normalize(said.digits if isinstance(said, Keys) else said.text)
+    typed = match.normalize(heard)
     found = _command(vocabulary, typed, state.lang)
     if found and found[1] in TEXT_ONLY_COMMANDS:
         return nodes.brief(flows, state, (Say.of("system:voice_not_option"),), "unknown", now)

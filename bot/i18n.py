@@ -7,6 +7,7 @@ import gettext
 import io
 import logging
 import re
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -125,9 +126,20 @@ _PLAIN_SPACES = str.maketrans({"\u202f": " ", "\u00a0": " ", "\u2009": " "})
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def coverage(flows: Flows, translations_dir: Path) -> dict[str, dict]:
-    """Per language other than English: translated count; missing, fuzzy and placeholder-mismatched
-    message ids; and the longest single string in SMS segments."""
+@dataclass
+class Coverage:
+    """One catalog against the flows: what is translated, what is not, and what needs a reviewer's eye."""
+
+    reviewed: bool  # the catalog's header says a native speaker reviewed it
+    translated: int = 0
+    missing: list[str] = field(default_factory=list)
+    fuzzy: list[str] = field(default_factory=list)  # the English changed since it was translated
+    placeholders: list[str] = field(default_factory=list)  # {names} that differ from the English
+    longest: tuple[int, str | None] = (0, None)  # the longest single string, in SMS segments, and its id
+
+
+def coverage(flows: Flows, translations_dir: Path) -> dict[str, Coverage]:
+    """Per language other than English: how complete its catalog is (see Coverage)."""
     from bot import segments
 
     report = {}
@@ -140,21 +152,21 @@ def coverage(flows: Flows, translations_dir: Path) -> dict[str, dict]:
             with po.open("rb") as handle:
                 catalog = read_po(handle, locale=lang)
         reviewed = bool(catalog and re.search(r"Reviewed by a native speaker: yes", catalog.header_comment or ""))
-        row = {"translated": 0, "missing": [], "fuzzy": [], "placeholders": [], "longest": (0, None),
-               "reviewed": reviewed}
+        row = Coverage(reviewed)
         for message_id, english in flows.strings.items():
             entry = catalog.get(english, context=message_id) if catalog else None
             if entry is None or not entry.string:
-                row["missing"].append(message_id)
+                row.missing.append(message_id)
                 continue
             if entry.fuzzy:
-                row["fuzzy"].append(message_id)
+                row.fuzzy.append(message_id)
                 continue
-            row["translated"] += 1
-            if set(_PLACEHOLDER.findall(entry.string)) != set(_PLACEHOLDER.findall(english)):
-                row["placeholders"].append(message_id)
-            cost = segments.count(entry.string)
-            if cost > row["longest"][0]:
-                row["longest"] = (cost, message_id)
+            row.translated += 1
+            translated = entry.string if isinstance(entry.string, str) else entry.string[0]  # no plurals here
+            if set(_PLACEHOLDER.findall(translated)) != set(_PLACEHOLDER.findall(english)):
+                row.placeholders.append(message_id)
+            cost = segments.count(translated)
+            if cost > row.longest[0]:
+                row.longest = (cost, message_id)
         report[lang] = row
     return report

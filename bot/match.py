@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Mapping
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process
+
+V = TypeVar("V")  # what a phrase in a lookup table stands for
 
 # A word must score at least this (0-100, rapidfuzz ratio) against a known word to count as it.
 # 80 lets "derechoz" find "derechos" and "hospitl" find "hospital", but keeps "car" from "card".
@@ -130,9 +133,9 @@ def fuzzy_pick(text: str, candidates: Mapping[str, object], cutoff: int = FUZZY_
     return ranked[0][0]
 
 
-def index(phrases: Iterable[tuple[str, object]]) -> dict[str, object]:
+def index(phrases: Iterable[tuple[str, V]]) -> dict[str, V]:
     """A lookup table from normalized phrase to value; the first phrase given wins a clash."""
-    table: dict[str, object] = {}
+    table: dict[str, V] = {}
     for phrase, value in phrases:
         key = normalize(phrase)
         if key:

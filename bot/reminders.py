@@ -144,7 +144,8 @@ class Reminders:
 
     def cancel_all(self, sender: str) -> int:
         """Cancel every pending reminder of one person (STOP, FORGET, an opt-out at the carrier)."""
-        ids = [member.decode() for member in self.redis.smembers(index_key(sender))]
+        members = self.redis.smembers(index_key(sender))
+        ids = [member.decode() if isinstance(member, bytes) else member for member in members]
         for job in ids:
             self.drop(job)
         self.redis.delete(index_key(sender))

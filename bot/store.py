@@ -31,7 +31,7 @@ def sender_key(secret: str, number: str) -> str:
     return hmac.new(secret.encode(), digits.encode(), hashlib.sha256).hexdigest()
 
 
-def connect(url: str, timeout: float) -> redis.Redis:
+def connect(url: str, timeout: float | None) -> redis.Redis:
     """A client that fails fast: a webhook must answer even when Redis does not."""
     return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
                                 retry_on_timeout=False, health_check_interval=0)
