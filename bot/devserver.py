@@ -1,4 +1,4 @@
-"""`rightsline serve` (what `make run` starts): the embedded Redis, gunicorn with the app, one worker.
+"""`rightsline serve` (what `python3 dev.py run` starts): the embedded Redis, gunicorn with the app, one worker.
 One process owns the Redis server and shuts it down when the others have stopped."""
 
 from __future__ import annotations
