@@ -5,21 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot import store
-from bot.chat import WebhookPhone
 from bot.web import create_app
+from tests.helpers import ACCOUNT_SID, AUTH_TOKEN, FROZEN_NOW, ROOT, SECRET, make_phone
 from tests.standin import MessagesAPI
-
-ROOT = Path(__file__).resolve().parent.parent
-FROZEN_NOW = datetime(2026, 11, 22, 17, 0, tzinfo=UTC)  # a Sunday, 10:00 in Albuquerque
-AUTH_TOKEN = "test-auth-token-0123456789abcdef"
-SECRET = "test-secret-0123456789abcdef0123456789"
-ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 
 
 @pytest.fixture(scope="session")
@@ -82,15 +75,3 @@ def client(app):
 def phone(client):
     """A phone that texts the bot: phone("1") returns the reply as the screen shows it."""
     return make_phone(client, "+15055550123")
-
-
-def make_phone(client, number: str):
-    device = WebhookPhone(AUTH_TOKEN, number, client=client)
-
-    def send(text: str) -> str:
-        reply = device.send(text)
-        assert device.last_status == 200, device.last_xml
-        return reply
-
-    send.device = device
-    return send

@@ -6,10 +6,9 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
-from bot import engine, flow
-from bot.i18n import Translator
+from bot import engine
 from bot.web import EFFECT_HANDLERS
-from tests.conftest import ROOT
+from tests.helpers import FLOWS, ROOT, TRANSLATOR
 
 NOW = datetime(2026, 11, 22, 17, 0, tzinfo=UTC)
 
@@ -26,8 +25,8 @@ def test_every_effect_type_has_exactly_one_handler():
 
 
 def test_step_is_a_function_of_its_arguments():
-    flows = flow.load(ROOT / "flows")
-    vocabulary = engine.Vocabulary.build(flows, Translator(flows, ROOT / "translations").text)
+    flows = FLOWS
+    vocabulary = engine.Vocabulary.build(flows, TRANSLATOR.text)
     state = engine.State("rights:menu", "es", ("main:menu",))
     first = engine.step(flows, vocabulary, state, "1", NOW)
     again = engine.step(flows, vocabulary, state, "1", NOW)
@@ -37,14 +36,14 @@ def test_step_is_a_function_of_its_arguments():
 
 
 def test_stop_asks_the_edge_to_cancel_and_keeps_no_state():
-    flows = flow.load(ROOT / "flows")
-    vocabulary = engine.Vocabulary.build(flows, Translator(flows, ROOT / "translations").text)
+    flows = FLOWS
+    vocabulary = engine.Vocabulary.build(flows, TRANSLATOR.text)
     turn = engine.step(flows, vocabulary, engine.State("main:menu", "en"), "STOP", NOW)
     assert turn.state is None and turn.effects == (engine.OptOutRequested(),)
 
 
 def test_a_saved_state_from_older_flows_is_dropped():
-    flows = flow.load(ROOT / "flows")
+    flows = FLOWS
     assert engine.State.from_dict({"n": "gone:node", "l": "en"}, flows) is None
     assert engine.State.from_dict({"n": "main:menu", "l": "xx"}, flows) is None
     assert engine.State.from_dict({"nonsense": 1}, flows) is None

@@ -7,17 +7,9 @@ import logging
 import re
 import zlib
 
-from tests.conftest import make_phone
+from tests.helpers import assert_no_number, call_in, make_caller, make_phone, variants
 
 NUMBERS = ["+15055550123", "+15055551234", "+12125559876"]
-
-
-def variants(number: str) -> set[str]:
-    """The ways a number can leak: E.164, 11, 10 and 7 digits, and the usual formats."""
-    digits = re.sub(r"\D", "", number)
-    ten = digits[-10:]
-    return {number, digits, ten, ten[-7:], f"({ten[:3]}) {ten[3:6]}-{ten[6:]}", f"{ten[:3]}-{ten[3:6]}-{ten[6:]}",
-            f"{ten[3:6]}-{ten[6:]}", f"{ten[:3]}.{ten[3:6]}.{ten[6:]}"}
 
 
 def readable(value: bytes) -> str:
@@ -51,13 +43,6 @@ def everything_in_redis(client) -> str:
         else:
             raise AssertionError(f"the scan cannot read a Redis {kind}: teach it, or the test proves nothing")
     return "\n".join(dump)
-
-
-def assert_no_number(numbers: list[str], *texts: str) -> None:
-    for number in numbers:
-        for variant in variants(number):
-            for text in texts:
-                assert variant not in text, f"{variant!r} found: ...{text[max(0, text.find(variant) - 80):][:160]}..."
 
 
 def test_no_number_in_redis_or_logs_after_whole_conversations(client, redis_client, caplog):
@@ -132,8 +117,6 @@ def test_no_number_anywhere_after_reminders_are_asked_for_sent_and_failed(sendin
 
 
 def test_no_number_anywhere_after_whole_calls(client, redis_client, caplog):
-    from tests.test_voice import call_in, make_caller
-
     caplog.set_level(logging.DEBUG)
     for number, keys in zip(NUMBERS, (["1", "1", "2", "*", "9"], ["2", "5", "2", "0", "4"], ["6", "1", "2"]),
                             strict=True):

@@ -8,7 +8,7 @@ import time
 
 from bot import engine
 from bot.web import create_app
-from tests.conftest import make_phone
+from tests.helpers import make_phone
 
 
 def closed_port() -> int:

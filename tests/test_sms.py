@@ -6,38 +6,10 @@ from xml.etree import ElementTree
 
 import pytest
 
-from bot import flow, segments
-from bot.i18n import Translator
-from tests.conftest import AUTH_TOKEN, ROOT, make_phone
+from bot import segments
+from tests.helpers import AUTH_TOKEN, FLOWS, PATHS, TRANSLATOR, make_phone, offered, said
 
-FLOWS = flow.load(ROOT / "flows")
-TRANSLATOR = Translator(FLOWS, ROOT / "translations")
-
-
-def said(lang: str, message_id: str) -> str:
-    """The first words of a message as the bot says it in `lang`."""
-    return TRANSLATOR.text(lang, message_id)[:40]
-
-
-def paths_to_every_node() -> dict[str, list[str]]:
-    """For each node, the keys that reach it from the main menu (breadth first: the shortest path)."""
-    paths, queue = {FLOWS.start: []}, [FLOWS.start]
-    while queue:
-        node = FLOWS.nodes[queue.pop(0)]
-        for option in node.options:
-            if option.target and option.target not in paths:
-                paths[option.target] = paths[node.id] + [option.key]
-                queue.append(option.target)
-    return paths
-
-
-PATHS = paths_to_every_node()
 GREETINGS = {"en": "hello", "es": "hola", "vi": "xin chào", "zh_Hans": "你好", "ar": "مرحبا"}
-
-
-def offered(node_id: str):
-    """A node's options as a person sees them: languages not yet switched on are left out."""
-    return [o for o in FLOWS.nodes[node_id].options if o.language in (None, *FLOWS.enabled_languages)]
 
 
 def every_page(phone, first: str, more: str, hint: str) -> str:

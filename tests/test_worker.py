@@ -8,8 +8,8 @@ import threading
 import time
 
 from bot.pace import Pace
+from tests.helpers import assert_no_number
 from tests.reminder_helpers import app_at, due_now_event, run_worker, start_worker, subscribe_many, write_events
-from tests.test_privacy import assert_no_number
 
 NUMBERS = [f"+1505555{index:04d}" for index in range(20)]
 
