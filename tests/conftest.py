@@ -1,8 +1,10 @@
 """Fixtures: a real Redis server for the session (embedded, or REDIS_URL), flushed per test; the app
-built by create_app with a frozen clock; phones that sign every text as Twilio does."""
+built by create_app with a frozen clock and the shipped flows loaded once per session; phones that sign
+every text as Twilio does."""
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 from pathlib import Path
@@ -11,7 +13,7 @@ import pytest
 
 from bot import store
 from bot.web import create_app
-from tests.helpers import ACCOUNT_SID, AUTH_TOKEN, FROZEN_NOW, ROOT, SECRET, make_phone
+from tests.helpers import ACCOUNT_SID, AUTH_TOKEN, FLOWS, FROZEN_NOW, ROOT, SECRET, make_phone
 from tests.standin import MessagesAPI
 
 
@@ -33,6 +35,18 @@ def redis_client(redis_url):
     client.close()
 
 
+@pytest.fixture(scope="session")
+def shipped_flows():
+    """The shipped flows, loaded (and checked) once for the session. A test that needs other flows copies
+    the folder (`flows_dir`) and loads its copy."""
+    return FLOWS
+
+
+@pytest.fixture(scope="session")
+def _shipped_flows_as_loaded(shipped_flows):
+    return copy.deepcopy(shipped_flows)
+
+
 @pytest.fixture
 def flows_dir(tmp_path) -> Path:
     """A copy of the shipped flows that a test may change."""
@@ -48,8 +62,10 @@ def overrides(redis_url, tmp_path) -> dict:
 
 
 @pytest.fixture
-def app(overrides, redis_client):
-    return create_app(overrides)
+def app(overrides, redis_client, shipped_flows, _shipped_flows_as_loaded):
+    yield create_app({**overrides, "flows": shipped_flows})
+    # Shared across the session: a test that changed them would change every later test's bot.
+    assert shipped_flows == _shipped_flows_as_loaded, "this test changed the shared flows; copy flows_dir instead"
 
 
 @pytest.fixture
