@@ -37,13 +37,25 @@ def run() -> None:
     os.execv(str(BIN / "rightsline"), [str(BIN / "rightsline"), "serve"])
 
 
+NO_TESTS_COLLECTED = 5  # pytest's exit code when a tier selects nothing: no failure
+
+
+def pytest_tier(*args: str) -> None:
+    print("+", "pytest", *args, flush=True)
+    code = subprocess.run([str(BIN / "pytest"), *args], cwd=ROOT).returncode
+    if code not in (0, NO_TESTS_COLLECTED):
+        raise subprocess.CalledProcessError(code, ["pytest", *args])
+
+
 def test() -> None:
-    """Everything CI runs: the flow and catalog checks staff run, lint, then the whole test suite."""
+    """Everything CI runs: the flow and catalog checks staff run, lint, then both tiers of tests: the fast
+    one (plain `pytest`), then the slow one (`pytest -m slow`: real worker processes)."""
     sh(str(BIN / "rightsline"), "flows", "check")
     sh(str(BIN / "rightsline"), "translations", "compile")
     sh(str(BIN / "rightsline"), "translations", "check")
     sh(str(BIN / "ruff"), "check", "bot", "tests", "bench", "scripts", "app.py", "worker.py", "dev.py")
-    sh(str(BIN / "pytest"))
+    pytest_tier("-q")
+    pytest_tier("-q", "-m", "slow")
 
 
 def bench() -> None:

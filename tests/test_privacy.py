@@ -7,6 +7,8 @@ import logging
 import re
 import zlib
 
+import pytest
+
 from tests.helpers import assert_no_number, call_in, make_caller, make_phone, variants
 
 NUMBERS = ["+15055550123", "+15055551234", "+12125559876"]
@@ -82,6 +84,7 @@ def test_counts_are_per_day_node_and_language_only(client, redis_client):
     assert all(field.count(b"|") == 2 for field in counts)
 
 
+@pytest.mark.slow  # it runs `worker.py --burst` as a process, to read that process's log
 def test_no_number_anywhere_after_reminders_are_asked_for_sent_and_failed(sending, flows_dir, messages_api,
                                                                           redis_client, caplog):
     from tests.reminder_helpers import (
