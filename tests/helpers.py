@@ -6,6 +6,7 @@ what the bot says from the catalog."""
 from __future__ import annotations
 
 import re
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree
@@ -126,3 +127,36 @@ def assert_no_number(numbers: list[str], *texts: str) -> None:
         for variant in variants(number):
             for text in texts:
                 assert variant not in text, f"{variant!r} found: ...{text[max(0, text.find(variant) - 80):][:160]}..."
+
+
+def readable(value: bytes) -> str:
+    """A stored value as text, unpacked first if it is zlib-compressed (as RQ stores job data)."""
+    try:
+        value = zlib.decompress(value)
+    except zlib.error:
+        pass
+    return value.decode(errors="replace")
+
+
+def everything_in_redis(client) -> str:
+    """Every key and value: strings, hashes, lists, sets, sorted sets and streams (RQ's results)."""
+    dump = []
+    for key in client.scan_iter("*"):
+        dump.append(key.decode(errors="replace"))
+        kind = client.type(key).decode()
+        if kind == "string":
+            dump.append(readable(client.get(key)))
+        elif kind == "hash":
+            dump.extend(f"{readable(k)}={readable(v)}" for k, v in client.hgetall(key).items())
+        elif kind == "list":
+            dump.extend(readable(v) for v in client.lrange(key, 0, -1))
+        elif kind == "set":
+            dump.extend(readable(v) for v in client.smembers(key))
+        elif kind == "zset":
+            dump.extend(readable(v) for v in client.zrange(key, 0, -1))
+        elif kind == "stream":
+            for _id, fields in client.xrange(key):
+                dump.extend(f"{readable(k)}={readable(v)}" for k, v in fields.items())
+        else:
+            raise AssertionError(f"the scan cannot read a Redis {kind}: teach it, or the test proves nothing")
+    return "\n".join(dump)

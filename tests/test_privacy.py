@@ -5,46 +5,12 @@ from __future__ import annotations
 
 import logging
 import re
-import zlib
 
 import pytest
 
-from tests.helpers import assert_no_number, call_in, make_caller, make_phone, variants
+from tests.helpers import assert_no_number, call_in, everything_in_redis, make_caller, make_phone, variants
 
 NUMBERS = ["+15055550123", "+15055551234", "+12125559876"]
-
-
-def readable(value: bytes) -> str:
-    """A stored value as text, unpacked first if it is zlib-compressed (as RQ stores job data)."""
-    try:
-        value = zlib.decompress(value)
-    except zlib.error:
-        pass
-    return value.decode(errors="replace")
-
-
-def everything_in_redis(client) -> str:
-    """Every key and value: strings, hashes, lists, sets, sorted sets and streams (RQ's results)."""
-    dump = []
-    for key in client.scan_iter("*"):
-        dump.append(key.decode(errors="replace"))
-        kind = client.type(key).decode()
-        if kind == "string":
-            dump.append(readable(client.get(key)))
-        elif kind == "hash":
-            dump.extend(f"{readable(k)}={readable(v)}" for k, v in client.hgetall(key).items())
-        elif kind == "list":
-            dump.extend(readable(v) for v in client.lrange(key, 0, -1))
-        elif kind == "set":
-            dump.extend(readable(v) for v in client.smembers(key))
-        elif kind == "zset":
-            dump.extend(readable(v) for v in client.zrange(key, 0, -1))
-        elif kind == "stream":
-            for _id, fields in client.xrange(key):
-                dump.extend(f"{readable(k)}={readable(v)}" for k, v in fields.items())
-        else:
-            raise AssertionError(f"the scan cannot read a Redis {kind}: teach it, or the test proves nothing")
-    return "\n".join(dump)
 
 
 def test_no_number_in_redis_or_logs_after_whole_conversations(client, redis_client, caplog):

@@ -3,9 +3,11 @@ work everywhere, silence, bad input, texts and reminders asked for by phone, and
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+from xml.etree import ElementTree
+
 import pytest
 
-from bot.chat import hear
 from tests.helpers import (
     FLOWS,
     LANGUAGE_KEYS,
@@ -196,9 +198,20 @@ def test_a_whole_call_works_with_redis_down(overrides):
     assert spoken("es", "system:voice_text_failed") in caller.press("2").text
 
 
-def test_the_parsed_answer_matches_what_twilio_reads(caller):
-    xml = caller.dial() and caller.last_xml
-    assert hear(xml).action == "/voice?s=language"
+def test_twilio_reads_the_first_answer_as_one_gather_to_the_language_choice_then_a_redirect_for_silence(caller):
+    """Twilio runs the verbs in order. Everything is said inside the Gather, so a key cuts the greeting
+    short; keys are POSTed (the webhook takes nothing else) to the language choice; and on silence Twilio
+    goes on to the next verb, the Redirect, only because actionOnEmptyResult is not true."""
+    caller.dial()
+    root = ElementTree.fromstring(caller.last_xml)
+    assert [child.tag for child in root] == ["Gather", "Redirect"]
+    gather, redirect = root
+    assert "Say" in {child.tag for child in gather}
+    assert gather.get("method", "POST") == "POST" and redirect.get("method", "POST") == "POST"
+    assert gather.get("actionOnEmptyResult", "false") == "false"
+    for url in (gather.get("action"), redirect.text):
+        path, _, query = url.partition("?")
+        assert path == "/voice" and parse_qs(query)["s"] == ["language"], url
 
 
 def test_a_word_heard_on_a_call_never_unsubscribes_or_forgets_anybody(caller, redis_client):
