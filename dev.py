@@ -7,6 +7,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -37,6 +38,25 @@ def run() -> None:
     os.execv(str(BIN / "rightsline"), [str(BIN / "rightsline"), "serve"])
 
 
+TEMPLATE = ROOT / "translations" / "messages.pot"
+
+
+def _messages(template: Path) -> str:
+    """A .pot without its header entry, whose creation date, year and Babel version change by themselves."""
+    text = template.read_text(encoding="utf-8")
+    return text[text.find("\n\n"):]
+
+
+def check_template() -> None:
+    """The committed messages.pot must be what `translations extract` writes from the flows now."""
+    with tempfile.TemporaryDirectory() as folder:
+        fresh = Path(folder) / "messages.pot"
+        sh(str(BIN / "rightsline"), "translations", "extract", "--output", str(fresh))
+        if _messages(fresh) != _messages(TEMPLATE):
+            sys.exit("translations/messages.pot is out of date with the flow files: run "
+                     "`rightsline translations extract`, then `rightsline translations update`, and commit both.")
+
+
 NO_TESTS_COLLECTED = 5  # pytest's exit code when a tier selects nothing: no failure
 
 
@@ -53,6 +73,7 @@ def test() -> None:
     sh(str(BIN / "rightsline"), "flows", "check")
     sh(str(BIN / "rightsline"), "translations", "compile")
     sh(str(BIN / "rightsline"), "translations", "check")
+    check_template()
     sh(str(BIN / "ruff"), "check", "bot", "tests", "bench", "scripts", "app.py", "worker.py", "dev.py")
     pytest_tier("-q")
     pytest_tier("-q", "-m", "slow")
