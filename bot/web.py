@@ -39,8 +39,10 @@ class Services:
         return self.clock() if self.clock else datetime.now(UTC)
 
 
-def build_services(settings: config.Settings, clock=None) -> Services:
-    flows = flow.load(settings.flows_dir)  # raises FlowError: a broken set is never served
+def build_services(settings: config.Settings, clock=None, flows: flow.Flows | None = None) -> Services:
+    """`flows`, if given, are already loaded (and checked) from settings.flows_dir: tests load them once."""
+    if flows is None:
+        flows = flow.load(settings.flows_dir)  # raises FlowError: a broken set is never served
     translator = Translator(flows, settings.translations_dir)
     vocabulary = Vocabulary.build(flows, translator.text)
     embedded = None
@@ -58,9 +60,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     """Build the whole app: settings, flows, translations, Redis. Nothing is built at import time."""
     overrides = dict(overrides or {})
     clock = overrides.pop("clock", None)
+    flows = overrides.pop("flows", None)
     settings = config.load(overrides)
     app = Flask(__name__)
-    services = build_services(settings, clock)
+    services = build_services(settings, clock, flows)
     app.extensions["rightsline"] = services
     app.register_blueprint(webhooks.bp)
     return app

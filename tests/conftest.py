@@ -1,25 +1,20 @@
 """Fixtures: a real Redis server for the session (embedded, or REDIS_URL), flushed per test; the app
-built by create_app with a frozen clock; phones that sign every text as Twilio does."""
+built by create_app with a frozen clock and the shipped flows loaded once per session; phones that sign
+every text as Twilio does."""
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot import store
-from bot.chat import WebhookPhone
 from bot.web import create_app
+from tests.helpers import ACCOUNT_SID, AUTH_TOKEN, FLOWS, FROZEN_NOW, ROOT, SECRET, make_phone
 from tests.standin import MessagesAPI
-
-ROOT = Path(__file__).resolve().parent.parent
-FROZEN_NOW = datetime(2026, 11, 22, 17, 0, tzinfo=UTC)  # a Sunday, 10:00 in Albuquerque
-AUTH_TOKEN = "test-auth-token-0123456789abcdef"
-SECRET = "test-secret-0123456789abcdef0123456789"
-ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +35,18 @@ def redis_client(redis_url):
     client.close()
 
 
+@pytest.fixture(scope="session")
+def shipped_flows():
+    """The shipped flows, loaded (and checked) once for the session. A test that needs other flows copies
+    the folder (`flows_dir`) and loads its copy."""
+    return FLOWS
+
+
+@pytest.fixture(scope="session")
+def _shipped_flows_as_loaded(shipped_flows):
+    return copy.deepcopy(shipped_flows)
+
+
 @pytest.fixture
 def flows_dir(tmp_path) -> Path:
     """A copy of the shipped flows that a test may change."""
@@ -55,8 +62,10 @@ def overrides(redis_url, tmp_path) -> dict:
 
 
 @pytest.fixture
-def app(overrides, redis_client):
-    return create_app(overrides)
+def app(overrides, redis_client, shipped_flows, _shipped_flows_as_loaded):
+    yield create_app({**overrides, "flows": shipped_flows})
+    # Shared across the session: a test that changed them would change every later test's bot.
+    assert shipped_flows == _shipped_flows_as_loaded, "this test changed the shared flows; copy flows_dir instead"
 
 
 @pytest.fixture
@@ -82,15 +91,3 @@ def client(app):
 def phone(client):
     """A phone that texts the bot: phone("1") returns the reply as the screen shows it."""
     return make_phone(client, "+15055550123")
-
-
-def make_phone(client, number: str):
-    device = WebhookPhone(AUTH_TOKEN, number, client=client)
-
-    def send(text: str) -> str:
-        reply = device.send(text)
-        assert device.last_status == 200, device.last_xml
-        return reply
-
-    send.device = device
-    return send

@@ -15,7 +15,7 @@ from rq.serializers import JSONSerializer
 from bot import delivery, reminders, store
 from bot.flow import DENVER
 from bot.web import create_app
-from tests.conftest import ROOT, make_phone
+from tests.helpers import ROOT, make_phone
 
 
 def real_now() -> datetime:

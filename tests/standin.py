@@ -55,7 +55,9 @@ class MessagesAPI:
         # A client that hangs up on a held request (a worker killed mid-send) is no error of ours.
         self._server.handle_error = lambda request, address: None
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for serve_forever to notice, 0.5 s by default, at every test's end.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        daemon=True)
 
     def __enter__(self) -> MessagesAPI:
         self._thread.start()

@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import engine, flow, voice
+from bot import engine, voice
 from bot.flow import Event, Offset
-from bot.i18n import Translator
 from bot.turn import (
     Facts,
     Keys,
@@ -23,12 +22,10 @@ from bot.turn import (
     TextRequested,
 )
 from bot.vocabulary import Vocabulary
-from tests.conftest import ROOT
+from tests.helpers import FLOWS, TRANSLATOR, VOICED
 
 NOW = datetime(2026, 11, 22, 17, 0, tzinfo=UTC)
-FLOWS = flow.load(ROOT / "flows")
-VOCABULARY = Vocabulary.build(FLOWS, Translator(FLOWS, ROOT / "translations").text)
-VOICED = [code for code in FLOWS.enabled_languages if FLOWS.languages[code].voice]
+VOCABULARY = Vocabulary.build(FLOWS, TRANSLATOR.text)
 CAN_TEXT, CANNOT_TEXT = Facts(can_text=True), Facts(can_text=False)
 AT_MENU = State("main:menu", "es")
 AT_DOOR = State("rights:door", "es", ("main:menu", "rights:menu"))  # a script: nothing to pick there

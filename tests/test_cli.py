@@ -5,19 +5,30 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from bot import config
+from bot import config, store, web
 from bot.cli import main
+from tests.helpers import assert_no_number, everything_in_redis
 
 
 def test_chat_walks_a_conversation_through_the_signed_webhook(tmp_path, monkeypatch):
     monkeypatch.setenv("RIGHTSLINE_INSTANCE", str(tmp_path / "instance"))
     monkeypatch.delenv("REDIS_URL", raising=False)
+    apps = []  # the in-process app chat builds, to look into its Redis afterwards
+    real_create_app = web.create_app
+    monkeypatch.setattr(web, "create_app", lambda overrides=None: apps.append(real_create_app(overrides)) or apps[-1])
     result = CliRunner().invoke(main, ["chat", "--lang", "es", "--url", "", "--number", "+15055550177"],
                                 input="1\n1\nmas\n")
-    assert result.exit_code == 0, result.output
-    assert "Línea de Derechos" in result.output and "segments, UCS-2" in result.output
-    assert "orden firmada por un juez" in result.output
-    assert "+15055550177" not in (tmp_path / "instance").joinpath("dev-secrets.json").read_text()
+    (app,) = apps
+    services = app.extensions["rightsline"]
+    try:
+        assert result.exit_code == 0, result.output
+        assert "Línea de Derechos" in result.output and "segments, UCS-2" in result.output
+        assert "orden firmada por un juez" in result.output
+        # The conversation is kept under the number's keyed hash, and the number is nowhere.
+        assert services.redis.exists(store.Sessions.key(store.sender_key(services.settings.secret, "+15055550177")))
+        assert_no_number(["+15055550177"], everything_in_redis(services.redis), result.output)
+    finally:
+        services.embedded.shutdown()
 
 
 def test_chat_by_voice_speaks_each_sentence_in_its_voice_and_takes_keys_words_and_silence(tmp_path, monkeypatch):

@@ -6,15 +6,13 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
-from bot import effects, engine, flow, turn
-from bot.i18n import Translator
+from bot import effects, engine, turn
 from bot.turn import Message, State
 from bot.vocabulary import Vocabulary
-from tests.conftest import ROOT
+from tests.helpers import FLOWS, ROOT, TRANSLATOR
 
 NOW = datetime(2026, 11, 22, 17, 0, tzinfo=UTC)
-FLOWS = flow.load(ROOT / "flows")
-VOCABULARY = Vocabulary.build(FLOWS, Translator(FLOWS, ROOT / "translations").text)
+VOCABULARY = Vocabulary.build(FLOWS, TRANSLATOR.text)
 
 
 def test_importing_the_engine_pulls_in_no_flask_redis_twilio_or_rq():

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from bot import flow
 from bot.cli import main
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_the_shipped_flows_load_clean():

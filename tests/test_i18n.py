@@ -7,12 +7,9 @@ from datetime import UTC, date, datetime
 
 from click.testing import CliRunner
 
-from bot import flow
 from bot.cli import main
 from bot.i18n import Translator
-from tests.conftest import ROOT
-
-FLOWS = flow.load(ROOT / "flows")
+from tests.helpers import FLOWS, ROOT
 
 
 def test_every_string_is_translated_in_every_enabled_language():

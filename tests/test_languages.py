@@ -9,8 +9,7 @@ import pytest
 
 from bot import match
 from bot.i18n import RLM
-from tests.test_sms import FLOWS, TRANSLATOR, said
-from tests.test_voice import call_in, make_caller
+from tests.helpers import FLOWS, TRANSLATOR, call_in, make_caller, said
 
 FIRST_WORDS = [("xin chào", "vi"), ("Xin chao", "vi"), ("你好", "zh_Hans"), ("你好啊", "zh_Hans"),
                ("مرحبا", "ar"), ("السلام عليكم", "ar"), ("hola", "es"), ("hello", "en"), ("ngôn ngữ", "vi")]

@@ -5,59 +5,12 @@ from __future__ import annotations
 
 import logging
 import re
-import zlib
 
-from tests.conftest import make_phone
+import pytest
+
+from tests.helpers import assert_no_number, call_in, everything_in_redis, make_caller, make_phone, variants
 
 NUMBERS = ["+15055550123", "+15055551234", "+12125559876"]
-
-
-def variants(number: str) -> set[str]:
-    """The ways a number can leak: E.164, 11, 10 and 7 digits, and the usual formats."""
-    digits = re.sub(r"\D", "", number)
-    ten = digits[-10:]
-    return {number, digits, ten, ten[-7:], f"({ten[:3]}) {ten[3:6]}-{ten[6:]}", f"{ten[:3]}-{ten[3:6]}-{ten[6:]}",
-            f"{ten[3:6]}-{ten[6:]}", f"{ten[:3]}.{ten[3:6]}.{ten[6:]}"}
-
-
-def readable(value: bytes) -> str:
-    """A stored value as text, unpacked first if it is zlib-compressed (as RQ stores job data)."""
-    try:
-        value = zlib.decompress(value)
-    except zlib.error:
-        pass
-    return value.decode(errors="replace")
-
-
-def everything_in_redis(client) -> str:
-    """Every key and value: strings, hashes, lists, sets, sorted sets and streams (RQ's results)."""
-    dump = []
-    for key in client.scan_iter("*"):
-        dump.append(key.decode(errors="replace"))
-        kind = client.type(key).decode()
-        if kind == "string":
-            dump.append(readable(client.get(key)))
-        elif kind == "hash":
-            dump.extend(f"{readable(k)}={readable(v)}" for k, v in client.hgetall(key).items())
-        elif kind == "list":
-            dump.extend(readable(v) for v in client.lrange(key, 0, -1))
-        elif kind == "set":
-            dump.extend(readable(v) for v in client.smembers(key))
-        elif kind == "zset":
-            dump.extend(readable(v) for v in client.zrange(key, 0, -1))
-        elif kind == "stream":
-            for _id, fields in client.xrange(key):
-                dump.extend(f"{readable(k)}={readable(v)}" for k, v in fields.items())
-        else:
-            raise AssertionError(f"the scan cannot read a Redis {kind}: teach it, or the test proves nothing")
-    return "\n".join(dump)
-
-
-def assert_no_number(numbers: list[str], *texts: str) -> None:
-    for number in numbers:
-        for variant in variants(number):
-            for text in texts:
-                assert variant not in text, f"{variant!r} found: ...{text[max(0, text.find(variant) - 80):][:160]}..."
 
 
 def test_no_number_in_redis_or_logs_after_whole_conversations(client, redis_client, caplog):
@@ -97,6 +50,7 @@ def test_counts_are_per_day_node_and_language_only(client, redis_client):
     assert all(field.count(b"|") == 2 for field in counts)
 
 
+@pytest.mark.slow  # it runs `worker.py --burst` as a process, to read that process's log
 def test_no_number_anywhere_after_reminders_are_asked_for_sent_and_failed(sending, flows_dir, messages_api,
                                                                           redis_client, caplog):
     from tests.reminder_helpers import (
@@ -132,8 +86,6 @@ def test_no_number_anywhere_after_reminders_are_asked_for_sent_and_failed(sendin
 
 
 def test_no_number_anywhere_after_whole_calls(client, redis_client, caplog):
-    from tests.test_voice import call_in, make_caller
-
     caplog.set_level(logging.DEBUG)
     for number, keys in zip(NUMBERS, (["1", "1", "2", "*", "9"], ["2", "5", "2", "0", "4"], ["6", "1", "2"]),
                             strict=True):

@@ -9,7 +9,7 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from bot import flow, reminders
 from bot.reminders import Reminders, reminder_queue
-from tests.conftest import make_phone
+from tests.helpers import call_in, make_caller, make_phone
 from tests.reminder_helpers import (
     app_at,
     ask_for_reminder,
@@ -114,7 +114,7 @@ def test_no_reminder_is_offered_once_every_reminder_time_has_passed(sending, flo
     phone("3")
     detail = phone("1")
     assert "Text me a reminder" not in detail
-    assert "Sorry, I did not understand" in phone("1") or scheduled(app) == []
+    assert phone("1").startswith(translator(app).text("en", "system:unknown"))  # "1" is no option here
     assert scheduled(app) == []
 
 
@@ -277,8 +277,6 @@ def test_a_rotated_key_still_reads_reminders_made_before_the_rotation(sending, f
 
 
 def test_a_reminder_asked_for_by_phone_is_texted_to_the_calling_number(sending, flows_dir, messages_api):
-    from tests.test_voice import call_in, make_caller
-
     event, subscribe_at = due_now_event()
     write_events(flows_dir, event)
     app = app_at(sending, subscribe_at)
@@ -294,8 +292,6 @@ def test_a_reminder_asked_for_by_phone_is_texted_to_the_calling_number(sending, 
 
 
 def test_a_reminder_is_not_taken_by_phone_from_a_number_outside_the_us(sending, flows_dir):
-    from tests.test_voice import call_in, make_caller
-
     write_events(flows_dir, future_event())
     app = app_at(sending, real_now())
     caller = make_caller(app.test_client(), "+447700900123")
@@ -307,8 +303,6 @@ def test_a_reminder_is_not_taken_by_phone_from_a_number_outside_the_us(sending, 
 
 
 def test_a_script_asked_for_by_phone_arrives_by_text_in_the_callers_language(sending, flows_dir, messages_api):
-    from tests.test_voice import call_in, make_caller
-
     app = app_at(sending, real_now())
     caller = make_caller(app.test_client(), NUMBER)
     call_in(caller, "es")

@@ -1,14 +1,18 @@
-"""When Redis is down the webhook still answers fast; two texts at once from one person run in order."""
+"""When Redis is down the webhook still answers fast; two texts at once from one person run in order; a
+crash while answering still gives Twilio an apology to read, not a 500."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 from bot import engine
 from bot.web import create_app
-from tests.conftest import make_phone
+from tests.helpers import TRANSLATOR, assert_no_number, make_caller, make_phone
 
 
 def closed_port() -> int:
@@ -79,3 +83,56 @@ def test_a_redis_that_forgot_its_scripts_still_frees_every_lock(app, redis_clien
     phone("hi")
     assert "Where are you?" in phone("1")
     assert not list(redis_client.scan_iter("rl:l:*"))
+
+
+# ---------------------------------------------------------------- a crash (a bug, not Redis)
+
+NUMBER = "+15055550123"
+
+
+def assert_no_traceback(body: str) -> None:
+    for sign in ("Traceback", "RuntimeError", "a bug in answering", 'File "'):
+        assert sign not in body, body
+
+
+def test_a_crash_while_answering_a_text_still_answers_the_apology(app, caplog, monkeypatch):
+    assert not app.testing  # with TESTING on, Flask would raise the error here instead of answering it
+
+    def crash(*_args, **_kwargs):
+        raise RuntimeError("a bug in answering")
+
+    monkeypatch.setattr(app.extensions["rightsline"].sessions, "conversation", crash)
+    caplog.set_level(logging.DEBUG)
+    phone = make_phone(app.test_client(), NUMBER)  # it asserts a 200
+    reply = phone("hi")
+    root = ElementTree.fromstring(phone.device.last_xml)
+    assert root.tag == "Response" and [child.tag for child in root] == ["Message"]
+    assert reply == TRANSLATOR.text("en", "system:error")
+    assert_no_traceback(phone.device.last_xml)
+    assert "RuntimeError" in caplog.text  # the crash is logged for the operator, without the number
+    assert_no_number([NUMBER], caplog.text)
+
+
+def test_a_crash_while_answering_a_call_apologizes_and_starts_the_call_over(app, caplog, monkeypatch):
+    translator = app.extensions["rightsline"].translator
+    real_render = translator.render
+    calls = []
+
+    def render_crashing_once(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("a bug in answering")
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(translator, "render", render_crashing_once)
+    caplog.set_level(logging.DEBUG)
+    caller = make_caller(app.test_client(), NUMBER)
+    heard = caller.dial()
+    assert caller.last_status == 200 and len(calls) > 1  # it crashed, and the apology was rendered after
+    root = ElementTree.fromstring(caller.last_xml)
+    assert root.tag == "Response" and root.find("Gather") is None and not heard.hung_up
+    assert heard.text == " ".join(TRANSLATOR.text("en", "system:voice_error").split())
+    assert [child.tag for child in root][-1] == "Redirect"
+    assert urlsplit(heard.on_silence).path == "/voice" and root.find("Redirect").get("method", "POST") == "POST"
+    assert_no_traceback(caller.last_xml)
+    assert_no_number([NUMBER], caplog.text)

@@ -30,9 +30,7 @@ def test_segment_counts_follow_the_gsm7_and_ucs2_rules(text, count, encoding):
 
 def test_every_english_string_stays_in_gsm7(tmp_path):
     """One curly quote would make an English text cost twice as much."""
-    from bot import flow
-    from tests.conftest import ROOT
+    from tests.helpers import FLOWS
 
-    loaded = flow.load(ROOT / "flows")
-    costly = [message_id for message_id, text in loaded.strings.items() if not segments.is_gsm7(text)]
+    costly = [message_id for message_id, text in FLOWS.strings.items() if not segments.is_gsm7(text)]
     assert costly == []

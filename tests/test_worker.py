@@ -7,13 +7,16 @@ import signal
 import threading
 import time
 
+import pytest
+
 from bot.pace import Pace
+from tests.helpers import assert_no_number
 from tests.reminder_helpers import app_at, due_now_event, run_worker, start_worker, subscribe_many, write_events
-from tests.test_privacy import assert_no_number
 
 NUMBERS = [f"+1505555{index:04d}" for index in range(20)]
 
 
+@pytest.mark.slow
 def test_the_worker_process_sends_what_is_due_and_stops_in_burst_mode(sending, flows_dir, messages_api):
     event, subscribe_at = due_now_event()
     write_events(flows_dir, event)
@@ -26,6 +29,7 @@ def test_the_worker_process_sends_what_is_due_and_stops_in_burst_mode(sending, f
     assert_no_number(NUMBERS, output)
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(sending, flows_dir, messages_api):
     event, subscribe_at = due_now_event()
     write_events(flows_dir, event)
