@@ -89,10 +89,6 @@ class Translator:
             return english
         return catalog.pgettext(message_id, english)
 
-    def is_translated(self, lang: str, message_id: str) -> bool:
-        catalog = self.catalogs.get(lang)
-        return catalog is not None and f"{message_id}\x04{self.flows.strings[message_id]}" in catalog._catalog
-
     def render(self, lang: str, say: Say) -> str:
         lang = say.lang or lang
         values = {name: self.value(lang, value) for name, value in say.params}

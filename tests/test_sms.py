@@ -36,7 +36,6 @@ def test_every_node_can_be_reached_by_text_in_each_language(phone, lang, node_id
         for option in offered(node_id):  # every choice on the first screen, never behind MORE
             assert f"{option.key} {TRANSLATOR.text(lang, option.label)}" in reply
     if lang != "en":
-        assert TRANSLATOR.is_translated(lang, node_id), f"{node_id} has no {lang} translation"
         assert FLOWS.strings[node_id][:40] not in reply  # no English leaking into another language's reply
         for english in ("Reply", "Menu - BACK", "MORE"):
             assert english not in reply
