@@ -75,6 +75,7 @@ def test() -> None:
     sh(str(BIN / "rightsline"), "translations", "check")
     check_template()
     sh(str(BIN / "ruff"), "check", "bot", "tests", "bench", "scripts", "app.py", "worker.py", "dev.py")
+    sh(str(BIN / "mypy"))
     pytest_tier("-q")
     pytest_tier("-q", "-m", "slow")
 
