@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from bot import flow
+from bot import flow, flowfile
 from bot.cli import main
 from tests.conftest import ROOT
 
@@ -98,7 +98,7 @@ def test_a_bad_flow_file_is_refused_with_file_line_and_node(flows_dir, case):
 
 
 def test_a_file_over_the_size_cap_is_refused(flows_dir):
-    (flows_dir / "huge.yaml").write_text("# " + "x" * (flow.MAX_FILE_BYTES + 10) + "\nflow: huge\n")
+    (flows_dir / "huge.yaml").write_text("# " + "x" * (flowfile.MAX_FILE_BYTES + 10) + "\nflow: huge\n")
     with pytest.raises(flow.FlowError, match=r"flows/huge.yaml:1: the file is \d+ KiB; the limit is 512 KiB"):
         flow.load(flows_dir)
 
