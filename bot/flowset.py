@@ -1,10 +1,11 @@
 """Building the whole set: the parsed files become one Flows, nodes resolved across files, data read.
-What no single file can check alone (targets, reachability, sources cited) is checked once every file is read."""
+Per-node rules are checked while reading; the set-wide checks in flowcheck run once every file is read."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
+from bot import flowcheck
 from bot.flow import (
     COMMANDS,
     DEFAULT_REMINDERS,
@@ -23,7 +24,6 @@ from bot.flow import (
     sort_key,
 )
 from bot.flowfile import ParsedFile, strings_of
-from bot.match import normalize
 
 
 def _when(text: str | None) -> datetime | date | None:
@@ -86,9 +86,11 @@ class Builder:
             start = self.resolve(self.system.data["start"], None, self.system, ("start",))
             language_node = self.resolve(self.system.data["language_node"], None, self.system,
                                          ("language_node",))
-        self.check_graph(start)
-        self.check_sources()
-        self.check_languages_named()
+        if start is not None:  # without a start neither reachability nor keywords can be judged fairly
+            self.problems += flowcheck.unreachable(self.nodes, start, self.node_at)
+            self.problems += flowcheck.keyword_clashes(self.nodes, self.node_at)
+        self.problems += flowcheck.sources_cited(self.cited, self.sources)
+        self.problems += flowcheck.languages_named(self.nodes, self.languages, self.node_at)
         if self.problems:
             raise FlowError(self.problems)
         return Flows(
@@ -165,46 +167,6 @@ class Builder:
             end=bool(raw.get("end")),
         )
 
-    def check_graph(self, start: str | None) -> None:
-        if start is None:
-            return
-        reached, queue = {start}, [start]
-        while queue:
-            node = self.nodes[queue.pop()]
-            for target in [o.target for o in node.options] + [node.next]:
-                if target and target not in reached:
-                    reached.add(target)
-                    queue.append(target)
-        for node_id in self.nodes:
-            if node_id not in reached:
-                parsed, at = self.node_at[node_id]
-                self.fail(parsed, at, f"cannot be reached from the start ({start}): "
-                                      "no menu option or next leads to it.", node_id)
-        owner: dict[str, str] = {}
-        for node_id, node in self.nodes.items():
-            for word, _lang in node.keywords:
-                key = normalize(word)  # the same folding the bot uses when it matches
-                if key in owner:
-                    parsed, at = self.node_at[node_id]
-                    self.fail(parsed, at + ("keywords",), f"the keyword {word!r} already leads to "
-                                                          f"{owner[key]}.", node_id)
-                owner.setdefault(key, node_id)
-
-    def check_languages_named(self) -> None:
-        """Keyword groups and language options may only name languages that languages.yaml defines."""
-        for node_id, node in self.nodes.items():
-            for _word, lang in node.keywords:
-                if lang and lang not in self.languages:
-                    parsed, at = self.node_at[node_id]
-                    self.fail(parsed, at + ("keywords",), f"keywords are grouped under {lang!r}, a language "
-                                                          "languages.yaml does not define.", node_id)
-                    break
-            for option in node.options:
-                if option.language and option.language not in self.languages:
-                    parsed, at = self.node_at[node_id]
-                    self.fail(parsed, at, f"option {option.key} picks the language {option.language!r}, "
-                                          "which languages.yaml does not define.", node_id)
-
     def read_languages(self) -> None:
         parsed = self.one_of_a_kind("languages_file")
         if parsed is None:
@@ -269,10 +231,6 @@ class Builder:
         self.events.append(Event(raw["id"], start, end, raw.get("place"), raw.get("link"), raw.get("contact"),
                                  raw["language"], raw["source"], tuple(offsets)))
 
-    def check_sources(self) -> None:
-        for source_id, parsed, path, node in self.cited:
-            if source_id not in self.sources:
-                self.fail(parsed, path, f"cites the source {source_id!r}, which sources.yaml does not list.", node)
 
 
 def _keywords(raw: list | dict) -> tuple[tuple[str, str | None], ...]:
