@@ -15,7 +15,11 @@ from ruamel.yaml.error import MarkedYAMLError
 from bot.flow import Problem
 
 MAX_FILE_BYTES = 512 * 1024
-# Which top-level key makes a file which kind, and the schema definition that checks it.
+# The format every file states with `version:`. A file written for another one is refused by name rather
+# than half-read: its fields may mean something else.
+FORMAT_VERSION = 1
+# Which top-level key makes a file which kind, and the schema definition that checks it. `version` sits
+# beside that key in every file, so it is not a kind.
 FILE_KINDS = {"flow": "flow_file", "phrases": "system_file", "languages": "languages_file",
               "sources": "sources_file", "places": "places_file", "events": "events_file",
               "hotlines": "hotlines_file"}
@@ -116,6 +120,20 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
     return f"{where}: {error.message}"
 
 
+def _version_problem(data: dict) -> tuple[tuple, str] | None:
+    """Where the file's `version` is wrong and what to say; None when it is the version this code reads."""
+    if "version" not in data:
+        where = tuple(list(data)[:1])  # the first key's line, where it goes; an empty file has none
+        return where, (f"has no `version: {FORMAT_VERSION}`; add it as the first key so the line "
+                                     "knows which format this file is written in.")
+    version = data["version"]
+    if isinstance(version, bool) or not isinstance(version, int):  # `version: "1"` or `version: true`
+        return ("version",), f"version must be the number {FORMAT_VERSION}, but YAML read {_describe(version)}."
+    if version != FORMAT_VERSION:
+        return ("version",), f"is written for format version {version}; this line reads version {FORMAT_VERSION}."
+    return None
+
+
 _SCHEMA_CACHE: dict[Path, dict] = {}
 
 
@@ -162,10 +180,17 @@ def parse_file(path: Path, shown_as: str | None = None) -> ParsedFile:
         parsed.problem((), "must be a mapping of keys to values.")
         return parsed
     kinds = [kind for key, kind in FILE_KINDS.items() if key in parsed.data]
-    if len(kinds) != 1:
+    if len(kinds) == 1:
+        parsed.kind = kinds[0]  # known even when the version is wrong, so the file is not also called missing
+    wrong_version = _version_problem(parsed.data)
+    # Another version's file may not use this version's kinds, so its version is what to name; a file with
+    # neither a version nor a kind is not a flow file at all, and that is what is said.
+    if wrong_version and (parsed.kind or "version" in parsed.data):
+        parsed.problem(*wrong_version)
+        return parsed
+    if parsed.kind is None:
         parsed.problem((), "must start with exactly one of: " + ", ".join(FILE_KINDS) + ".")
         return parsed
-    parsed.kind = kinds[0]
     validator = _validator(path.parent / "schema.json", parsed.kind)
     for error in sorted(validator.iter_errors(parsed.data), key=lambda e: list(map(str, e.absolute_path))):
         error_path = tuple(error.absolute_path)

@@ -103,6 +103,38 @@ def test_a_file_over_the_size_cap_is_refused(flows_dir):
         flow.load(flows_dir)
 
 
+def test_a_file_without_a_version_is_refused_at_its_first_key(flows_dir):
+    replace_in(flows_dir, "system.yaml", "version: 1\n", "")
+    with pytest.raises(flow.FlowError) as caught:
+        flow.load(flows_dir)
+    line = line_of(flows_dir, "system.yaml", "start: main:menu")
+    assert [str(p) for p in caught.value.problems] == [
+        f"flows/system.yaml:{line}: has no `version: 1`; add it as the first key so the line knows which format "
+        "this file is written in."]  # and only that: the system file is not also reported missing
+
+
+def test_a_file_for_another_format_version_is_refused_by_name(flows_dir):
+    replace_in(flows_dir, "rights.yaml", "version: 1\n", "version: 2\n")
+    with pytest.raises(flow.FlowError) as caught:
+        flow.load(flows_dir)
+    line = line_of(flows_dir, "rights.yaml", "version: 2")
+    assert f"flows/rights.yaml:{line}: is written for format version 2; this line reads version 1." in [
+        str(p) for p in caught.value.problems]
+
+
+def test_a_version_that_is_not_a_number_is_refused(flows_dir):
+    replace_in(flows_dir, "hotlines.yaml", "version: 1\n", 'version: "1"\n')
+    with pytest.raises(flow.FlowError, match=r"flows/hotlines.yaml:\d+: version must be the number 1, but YAML "
+                                             r"read '1'\."):
+        flow.load(flows_dir)
+
+
+def test_every_shipped_file_states_its_version_before_its_main_key():
+    for path in (ROOT / "flows").glob("*.yaml"):
+        keys = [line.split(":")[0] for line in path.read_text().splitlines() if line[:1].isalpha()]
+        assert keys[0] == "version" and "version: 1" in path.read_text(), path.name
+
+
 def test_an_event_without_place_or_link_is_refused(flows_dir):
     replace_in(flows_dir, "events.yaml", '    link: "cabq.gov/oira-resources"\n', "")
     with pytest.raises(flow.FlowError, match="needs a place or a link"):
