@@ -24,14 +24,16 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}"
         node = f" {self.node}:" if self.node else ""
-        return f"{where}:{node} {self.message}"
+        mark = " warning:" if self.warning else ""  # as compilers mark theirs, so staff tell them apart
+        return f"{where}:{mark}{node} {self.message}"
 
 
 class FlowError(Exception):
-    """The flows have problems; str() lists them all, one a line."""
+    """The flows have problems; str() lists them all, one a line. The set's warnings ride along, apart."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | tuple[Problem, ...] = ()):
         self.problems = problems
+        self.warnings = tuple(warnings)
         super().__init__("\n".join(str(p) for p in problems))
 
 
@@ -211,8 +213,9 @@ def flow_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.yaml") if p.is_file())
 
 
-def load(folder: Path) -> Flows:
-    """Load and check every file in `folder`; raise FlowError listing every problem found."""
+def load(folder: Path, today: date | None = None) -> Flows:
+    """Load and check every file in `folder`; raise FlowError listing every problem found. Warnings never
+    raise: they are in `Flows.warnings`. Dates are judged by `today`, by default today in Albuquerque."""
     # The readers import this model, so they are imported when a load runs rather than at the top.
     from bot.flowfile import parse_file
     from bot.flowset import Builder
@@ -223,4 +226,4 @@ def load(folder: Path) -> Flows:
     files = [parse_file(path, f"{folder.name}/{path.name}") for path in flow_files(folder)]
     if not files:
         raise FlowError([Problem(str(folder), 1, None, "holds no .yaml flow files.")])
-    return Builder(files).build()
+    return Builder(files, today or datetime.now(DENVER).date()).build()

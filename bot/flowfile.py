@@ -41,6 +41,11 @@ class ParsedFile:
                 return self.lines[path[:cut]]
         return 1
 
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that keep the set from being served; a warning only asks for attention."""
+        return [p for p in self.problems if not p.warning]
+
     def problem(self, path: tuple, message: str, node: str | None = None, warning: bool = False) -> None:
         self.problems.append(Problem(self.name, self.line_of(path), node, message, warning))
 

@@ -3,7 +3,7 @@ Per-node rules are checked while reading; the set-wide checks in flowcheck run o
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot import flowcheck
 from bot.flow import (
@@ -25,6 +25,9 @@ from bot.flow import (
 )
 from bot.flowfile import ParsedFile, strings_of
 
+# A source not checked for this long is named at every check, so someone looks at it again.
+STALE_AFTER_DAYS = 180
+
 
 def _when(text: str | None) -> datetime | date | None:
     if text is None:
@@ -37,9 +40,10 @@ def _when(text: str | None) -> datetime | date | None:
 class Builder:
     """Gathers the parsed files into one Flows, checking what no single file can check alone."""
 
-    def __init__(self, files: list[ParsedFile]):
+    def __init__(self, files: list[ParsedFile], today: date):
         self.files = files
-        self.problems: list[Problem] = [p for f in files for p in f.problems]
+        self.today = today  # what dates are judged by: a source's `checked`
+        self.problems: list[Problem] = []  # what the set gets wrong; each file's own are in its problems
         self.nodes: dict[str, Node] = {}
         self.node_at: dict[str, tuple[ParsedFile, tuple]] = {}  # node id -> (its file, its path there)
         self.strings: dict[str, str] = {}
@@ -64,7 +68,7 @@ class Builder:
         return found[0] if found else None
 
     def build(self) -> Flows:
-        good = [f for f in self.files if f.kind and not f.problems]
+        good = [f for f in self.files if f.kind and not f.errors]
         for parsed in good:
             for message_id, text, line in strings_of(parsed):
                 self.strings[message_id] = text
@@ -82,7 +86,7 @@ class Builder:
         if self.system is None:
             self.problems.append(Problem("flows/system.yaml", 1, None,
                                          "is missing: it names the start node and holds the system phrases."))
-        elif not self.system.problems:
+        elif not self.system.errors:
             start = self.resolve(self.system.data["start"], None, self.system, ("start",))
             language_node = self.resolve(self.system.data["language_node"], None, self.system,
                                          ("language_node",))
@@ -91,13 +95,16 @@ class Builder:
             self.problems += flowcheck.keyword_clashes(self.nodes, self.node_at)
         self.problems += flowcheck.sources_cited(self.cited, self.sources)
         self.problems += flowcheck.languages_named(self.nodes, self.languages, self.node_at)
-        if self.problems:
-            raise FlowError(self.problems)
+        found = [p for f in self.files for p in f.problems] + self.problems
+        errors = [p for p in found if not p.warning]
+        warnings = [p for p in found if p.warning]
+        if errors:
+            raise FlowError(errors, warnings)
         return Flows(
             nodes=self.nodes, start=start, language_node=language_node, strings=self.strings,
             refs=self.refs, languages=self.languages, places=tuple(self.places),
             events=tuple(sorted(self.events, key=lambda e: sort_key(e.start))),
-            hotlines=tuple(self.hotlines), sources=self.sources,
+            hotlines=tuple(self.hotlines), sources=self.sources, warnings=tuple(warnings),
         )
 
     def resolve(self, target: str, flow: str | None, parsed: ParsedFile, path: tuple,
@@ -172,7 +179,7 @@ class Builder:
         if parsed is None:
             self.problems.append(Problem("flows/languages.yaml", 1, None, "is missing."))
             return
-        if parsed.problems:
+        if parsed.errors:
             return
         for code, raw in parsed.data["languages"].items():
             self.languages[code] = Language(
@@ -186,17 +193,28 @@ class Builder:
 
     def read_sources(self) -> None:
         parsed = self.one_of_a_kind("sources_file")
-        if parsed is None or parsed.problems:
+        if parsed is None or parsed.errors:
             return
         for index, raw in enumerate(parsed.data["sources"]):
             if raw["id"] in self.sources:
                 self.fail(parsed, ("sources", index, "id"), f"the source id {raw['id']!r} is used twice.")
             self.sources[raw["id"]] = Source(raw["id"], raw["title"], raw["url"], date.fromisoformat(raw["checked"]))
+            self.check_date(parsed, ("sources", index, "checked"), self.sources[raw["id"]])
+
+    def check_date(self, parsed: ParsedFile, path: tuple, source: Source) -> None:
+        """An old date asks for a re-check, yet the fact may well still be right: a warning, never an error."""
+        node, checked = f"sources:{source.id}", source.checked.isoformat()
+        if source.checked < self.today - timedelta(days=STALE_AFTER_DAYS):
+            parsed.problem(path, f"was last checked on {checked}, more than {STALE_AFTER_DAYS} days ago; re-check "
+                                 "it and update `checked`.", node, warning=True)
+        elif source.checked > self.today:  # a mistyped year would keep the re-check warning away for years
+            parsed.problem(path, f"says it was checked on {checked}, after today ({self.today.isoformat()}); "
+                                 "correct the date, or no reminder to re-check it will come.", node, warning=True)
 
     def read_data(self) -> None:
         for kind, section in (("places_file", "places"), ("events_file", "events"), ("hotlines_file", "hotlines")):
             parsed = self.one_of_a_kind(kind)
-            if parsed is None or parsed.problems:
+            if parsed is None or parsed.errors:
                 continue
             ids: set[str] = set()
             for index, raw in enumerate(parsed.data[section]):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from click.testing import CliRunner
 
@@ -133,6 +135,28 @@ def test_every_shipped_file_states_its_version_before_its_main_key():
     for path in (ROOT / "flows").glob("*.yaml"):
         keys = [line.split(":")[0] for line in path.read_text().splitlines() if line[:1].isalpha()]
         assert keys[0] == "version" and "version: 1" in path.read_text(), path.name
+
+
+STALE = "was last checked on 2026-07-05, more than 180 days ago; re-check it and update `checked`."
+
+
+def test_a_source_not_checked_for_180_days_warns_but_the_set_loads(flows_dir):
+    replace_in(flows_dir, "sources.yaml", "checked: 2026-11-22", "checked: 2026-07-05")
+    line = line_of(flows_dir, "sources.yaml", "checked: 2026-07-05")
+    assert not flow.load(flows_dir, today=date(2027, 1, 1)).warnings  # 180 days: still fine
+    loaded = flow.load(flows_dir, today=date(2027, 1, 2))
+    assert loaded.warnings == (flow.Problem("flows/sources.yaml", line, "sources:cabq_oei_statement", STALE,
+                                            warning=True),)
+    assert str(loaded.warnings[0]) == f"flows/sources.yaml:{line}: warning: sources:cabq_oei_statement: {STALE}"
+    assert loaded.sources["cabq_oei_statement"].checked == date(2026, 7, 5)
+
+
+def test_a_source_checked_after_today_warns_that_its_date_looks_wrong(flows_dir):
+    replace_in(flows_dir, "sources.yaml", "checked: 2026-11-22", "checked: 2062-11-22")
+    loaded = flow.load(flows_dir, today=date(2026, 11, 23))
+    assert [(w.node, w.message) for w in loaded.warnings] == [
+        ("sources:cabq_oei_statement", "says it was checked on 2062-11-22, after today (2026-11-23); correct the "
+                                       "date, or no reminder to re-check it will come.")]
 
 
 def test_an_event_without_place_or_link_is_refused(flows_dir):
