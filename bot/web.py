@@ -40,6 +40,8 @@ class Services:
 
 def build_services(settings: config.Settings, clock=None) -> Services:
     flows = flow.load(settings.flows_dir)  # raises FlowError: a broken set is never served
+    for warning in flows.warnings:  # served all the same; said once at start, as `flows check` says them
+        log.warning("%s", warning)
     translator = Translator(flows, settings.translations_dir)
     vocabulary = engine.Vocabulary.build(flows, translator.text)
     embedded = None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+import logging
+import re
+from datetime import date, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -157,6 +159,50 @@ def test_a_source_checked_after_today_warns_that_its_date_looks_wrong(flows_dir)
     assert [(w.node, w.message) for w in loaded.warnings] == [
         ("sources:cabq_oei_statement", "says it was checked on 2062-11-22, after today (2026-11-23); correct the "
                                        "date, or no reminder to re-check it will come.")]
+
+
+def one_stale_source(flows_dir):
+    """The first source checked long ago, every other one today: one warning, on whatever day the tests run
+    (the command and the app judge by the real date)."""
+    path = flows_dir / "sources.yaml"
+    today = datetime.now(flow.DENVER).date().isoformat()
+    path.write_text(re.sub(r"checked: \S+", f"checked: {today}", path.read_text()).replace(
+        f"checked: {today}", "checked: 2020-01-01", 1))
+
+
+def test_flows_check_shows_warnings_and_exits_zero_when_there_is_nothing_else(flows_dir):
+    one_stale_source(flows_dir)
+    line = line_of(flows_dir, "sources.yaml", "checked: 2020-01-01")
+    result = CliRunner().invoke(main, ["flows", "check", "--dir", str(flows_dir)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok:")
+    assert (f"flows/sources.yaml:{line}: warning: sources:cabq_oei_statement: was last checked on 2020-01-01, "
+            "more than 180 days ago" in result.output)
+    assert "1 warning(s): the bot serves these flows" in result.output
+
+
+def test_flows_check_exits_one_on_an_error_and_lists_the_warnings_after_it(flows_dir):
+    one_stale_source(flows_dir)
+    replace_in(flows_dir, *BAD_FILES["dead end"][:3])
+    result = CliRunner().invoke(main, ["flows", "check", "--dir", str(flows_dir)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert len(lines) == 3, result.output
+    assert lines[0].startswith("flows/rights.yaml:") and lines[0].endswith("is a dead end: give it options, a next "
+                                                                           "node, a data list, or mark it `end: true`.")
+    assert ": warning: sources:cabq_oei_statement: was last checked on 2020-01-01" in lines[1]
+    assert lines[2] == ("1 problem(s) and 1 warning(s): the bot will not serve these flows until the problems "
+                        "are fixed.")
+
+
+def test_the_app_serves_a_set_with_warnings_and_logs_each_at_start(overrides, flows_dir, redis_client, caplog):
+    from bot.web import create_app
+
+    one_stale_source(flows_dir)
+    with caplog.at_level(logging.WARNING, logger="bot.web"):
+        create_app({**overrides, "flows_dir": flows_dir})
+    said = [r.getMessage() for r in caplog.records if "warning: sources:" in r.getMessage()]
+    assert len(said) == 1 and "sources:cabq_oei_statement: was last checked on 2020-01-01" in said[0]
 
 
 def test_an_event_without_place_or_link_is_refused(flows_dir):
