@@ -30,19 +30,26 @@ def flows() -> None:
 @flows.command("check")
 @click.option("--dir", "folder", type=click.Path(path_type=Path), default=ROOT / "flows", show_default=True)
 def flows_check(folder: Path) -> None:
-    """List every problem in the flow files; exit 1 if there is any."""
+    """List every problem in the flow files, then the warnings; exit 1 if there is any problem."""
     from bot import flow
 
     try:
         loaded = flow.load(folder)
     except flow.FlowError as error:
-        for problem in error.problems:
+        for problem in (*error.problems, *error.warnings):
             click.echo(str(problem), err=True)
-        click.echo(f"{len(error.problems)} problem(s): the bot will not serve these flows until they are fixed.",
-                   err=True)
+        counted = f"{len(error.problems)} problem(s)"
+        if error.warnings:
+            counted += f" and {len(error.warnings)} warning(s)"
+        click.echo(f"{counted}: the bot will not serve these flows until the problems are fixed.", err=True)
         sys.exit(1)
     click.echo(f"ok: {len(loaded.nodes)} nodes, {len(loaded.strings)} strings, "
                f"languages {', '.join(loaded.enabled_languages)}")
+    for warning in loaded.warnings:
+        click.echo(str(warning), err=True)
+    if loaded.warnings:
+        click.echo(f"{len(loaded.warnings)} warning(s): the bot serves these flows; see to the warnings when you can.",
+                   err=True)
 
 
 @flows.command("graph")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.flow import parse_file, strings_of
+from bot.flowfile import parse_file, strings_of
 
 
 def extract_flows(fileobj, keywords, comment_tags, options):

@@ -43,6 +43,8 @@ def build_services(settings: config.Settings, clock=None, flows: flow.Flows | No
     """`flows`, if given, are already loaded (and checked) from settings.flows_dir: tests load them once."""
     if flows is None:
         flows = flow.load(settings.flows_dir)  # raises FlowError: a broken set is never served
+    for warning in flows.warnings:  # served all the same; said once at start, as `flows check` says them
+        log.warning("%s", warning)
     translator = Translator(flows, settings.translations_dir)
     vocabulary = Vocabulary.build(flows, translator.text)
     embedded = None

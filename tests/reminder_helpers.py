@@ -24,7 +24,7 @@ def real_now() -> datetime:
 
 def write_events(flows_dir: Path, *events: dict) -> None:
     """Replace events.yaml with these events: dicts of id, start (datetime or date) and optional reminders."""
-    lines = ["# yaml-language-server: $schema=schema.json", "events:"]
+    lines = ["# yaml-language-server: $schema=schema.json", "version: 1", "events:"]
     for event in events:
         start = event["start"]
         start = start.astimezone(DENVER).strftime("%Y-%m-%d %H:%M") if isinstance(start, datetime) \

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import re
+from datetime import date, datetime
+
 import pytest
 from click.testing import CliRunner
 
-from bot import flow
+from bot import flow, flowfile
 from bot.cli import main
 from tests.helpers import ROOT
 
@@ -98,9 +102,107 @@ def test_a_bad_flow_file_is_refused_with_file_line_and_node(flows_dir, case):
 
 
 def test_a_file_over_the_size_cap_is_refused(flows_dir):
-    (flows_dir / "huge.yaml").write_text("# " + "x" * (flow.MAX_FILE_BYTES + 10) + "\nflow: huge\n")
+    (flows_dir / "huge.yaml").write_text("# " + "x" * (flowfile.MAX_FILE_BYTES + 10) + "\nflow: huge\n")
     with pytest.raises(flow.FlowError, match=r"flows/huge.yaml:1: the file is \d+ KiB; the limit is 512 KiB"):
         flow.load(flows_dir)
+
+
+def test_a_file_without_a_version_is_refused_at_its_first_key(flows_dir):
+    replace_in(flows_dir, "system.yaml", "version: 1\n", "")
+    with pytest.raises(flow.FlowError) as caught:
+        flow.load(flows_dir)
+    line = line_of(flows_dir, "system.yaml", "start: main:menu")
+    assert [str(p) for p in caught.value.problems] == [
+        f"flows/system.yaml:{line}: has no `version: 1`; add it as the first key so the line knows which format "
+        "this file is written in."]  # and only that: the system file is not also reported missing
+
+
+def test_a_file_for_another_format_version_is_refused_by_name(flows_dir):
+    replace_in(flows_dir, "rights.yaml", "version: 1\n", "version: 2\n")
+    with pytest.raises(flow.FlowError) as caught:
+        flow.load(flows_dir)
+    line = line_of(flows_dir, "rights.yaml", "version: 2")
+    assert f"flows/rights.yaml:{line}: is written for format version 2; this line reads version 1." in [
+        str(p) for p in caught.value.problems]
+
+
+def test_a_version_that_is_not_a_number_is_refused(flows_dir):
+    replace_in(flows_dir, "hotlines.yaml", "version: 1\n", 'version: "1"\n')
+    with pytest.raises(flow.FlowError, match=r"flows/hotlines.yaml:\d+: version must be the number 1, but YAML "
+                                             r"read '1'\."):
+        flow.load(flows_dir)
+
+
+def test_every_shipped_file_states_its_version_before_its_main_key():
+    for path in (ROOT / "flows").glob("*.yaml"):
+        keys = [line.split(":")[0] for line in path.read_text().splitlines() if line[:1].isalpha()]
+        assert keys[0] == "version" and "version: 1" in path.read_text(), path.name
+
+
+STALE = "was last checked on 2026-07-05, more than 180 days ago; re-check it and update `checked`."
+
+
+def test_a_source_not_checked_for_180_days_warns_but_the_set_loads(flows_dir):
+    replace_in(flows_dir, "sources.yaml", "checked: 2026-11-22", "checked: 2026-07-05")
+    line = line_of(flows_dir, "sources.yaml", "checked: 2026-07-05")
+    assert not flow.load(flows_dir, today=date(2027, 1, 1)).warnings  # 180 days: still fine
+    loaded = flow.load(flows_dir, today=date(2027, 1, 2))
+    assert loaded.warnings == (flow.Problem("flows/sources.yaml", line, "sources:cabq_oei_statement", STALE,
+                                            warning=True),)
+    assert str(loaded.warnings[0]) == f"flows/sources.yaml:{line}: warning: sources:cabq_oei_statement: {STALE}"
+    assert loaded.sources["cabq_oei_statement"].checked == date(2026, 7, 5)
+
+
+def test_a_source_checked_after_today_warns_that_its_date_looks_wrong(flows_dir):
+    replace_in(flows_dir, "sources.yaml", "checked: 2026-11-22", "checked: 2062-11-22")
+    loaded = flow.load(flows_dir, today=date(2026, 11, 23))
+    assert [(w.node, w.message) for w in loaded.warnings] == [
+        ("sources:cabq_oei_statement", "says it was checked on 2062-11-22, after today (2026-11-23); correct the "
+                                       "date, or no reminder to re-check it will come.")]
+
+
+def one_stale_source(flows_dir):
+    """The first source checked long ago, every other one today: one warning, on whatever day the tests run
+    (the command and the app judge by the real date)."""
+    path = flows_dir / "sources.yaml"
+    today = datetime.now(flow.DENVER).date().isoformat()
+    path.write_text(re.sub(r"checked: \S+", f"checked: {today}", path.read_text()).replace(
+        f"checked: {today}", "checked: 2020-01-01", 1))
+
+
+def test_flows_check_shows_warnings_and_exits_zero_when_there_is_nothing_else(flows_dir):
+    one_stale_source(flows_dir)
+    line = line_of(flows_dir, "sources.yaml", "checked: 2020-01-01")
+    result = CliRunner().invoke(main, ["flows", "check", "--dir", str(flows_dir)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok:")
+    assert (f"flows/sources.yaml:{line}: warning: sources:cabq_oei_statement: was last checked on 2020-01-01, "
+            "more than 180 days ago" in result.output)
+    assert "1 warning(s): the bot serves these flows" in result.output
+
+
+def test_flows_check_exits_one_on_an_error_and_lists_the_warnings_after_it(flows_dir):
+    one_stale_source(flows_dir)
+    replace_in(flows_dir, *BAD_FILES["dead end"][:3])
+    result = CliRunner().invoke(main, ["flows", "check", "--dir", str(flows_dir)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert len(lines) == 3, result.output
+    assert lines[0].startswith("flows/rights.yaml:") and lines[0].endswith("is a dead end: give it options, a next "
+                                                                           "node, a data list, or mark it `end: true`.")
+    assert ": warning: sources:cabq_oei_statement: was last checked on 2020-01-01" in lines[1]
+    assert lines[2] == ("1 problem(s) and 1 warning(s): the bot will not serve these flows until the problems "
+                        "are fixed.")
+
+
+def test_the_app_serves_a_set_with_warnings_and_logs_each_at_start(overrides, flows_dir, redis_client, caplog):
+    from bot.web import create_app
+
+    one_stale_source(flows_dir)
+    with caplog.at_level(logging.WARNING, logger="bot.web"):
+        create_app({**overrides, "flows_dir": flows_dir})
+    said = [r.getMessage() for r in caplog.records if "warning: sources:" in r.getMessage()]
+    assert len(said) == 1 and "sources:cabq_oei_statement: was last checked on 2020-01-01" in said[0]
 
 
 def test_an_event_without_place_or_link_is_refused(flows_dir):

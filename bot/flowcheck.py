@@ -1,0 +1,67 @@
+"""The checks that need the whole set: every node reachable, each keyword leading to one node, only known
+languages and sources named. Plain functions: each takes what it needs and returns the problems it found."""
+
+from __future__ import annotations
+
+from bot.flow import Language, Node, Problem, Source
+from bot.flowfile import ParsedFile
+from bot.match import normalize
+
+# node id -> (the file that defines it, its path there): how a problem about a node finds its line.
+Places = dict[str, tuple[ParsedFile, tuple]]
+
+
+def _at(node_at: Places, node_id: str, below: tuple, message: str) -> Problem:
+    parsed, at = node_at[node_id]
+    return Problem(parsed.name, parsed.line_of(at + below), node_id, message)
+
+
+def unreachable(nodes: dict[str, Node], start: str, node_at: Places) -> list[Problem]:
+    """Nodes no menu option or next leads to, from the start: text nobody can ever be shown."""
+    reached, queue = {start}, [start]
+    while queue:
+        node = nodes[queue.pop()]
+        for target in [o.target for o in node.options] + [node.next]:
+            if target and target not in reached:
+                reached.add(target)
+                queue.append(target)
+    return [_at(node_at, node_id, (), f"cannot be reached from the start ({start}): "
+                                      "no menu option or next leads to it.")
+            for node_id in nodes if node_id not in reached]
+
+
+def keyword_clashes(nodes: dict[str, Node], node_at: Places) -> list[Problem]:
+    """A keyword that two nodes claim: the bot could only ever take a person to the first."""
+    problems, owner = [], {}
+    for node_id, node in nodes.items():
+        for word, _lang in node.keywords:
+            key = normalize(word)  # the same folding the bot uses when it matches
+            if key in owner:
+                problems.append(_at(node_at, node_id, ("keywords",),
+                                    f"the keyword {word!r} already leads to {owner[key]}."))
+            owner.setdefault(key, node_id)
+    return problems
+
+
+def languages_named(nodes: dict[str, Node], languages: dict[str, Language], node_at: Places) -> list[Problem]:
+    """Keyword groups and language options may only name languages that languages.yaml defines."""
+    problems = []
+    for node_id, node in nodes.items():
+        for _word, lang in node.keywords:
+            if lang and lang not in languages:
+                problems.append(_at(node_at, node_id, ("keywords",), f"keywords are grouped under {lang!r}, a "
+                                                                     "language languages.yaml does not define."))
+                break  # one sentence per node is enough: the group's name is wrong, not each word
+        for option in node.options:
+            if option.language and option.language not in languages:
+                problems.append(_at(node_at, node_id, (), f"option {option.key} picks the language "
+                                                          f"{option.language!r}, which languages.yaml "
+                                                          "does not define."))
+    return problems
+
+
+def sources_cited(cited: list[tuple[str, ParsedFile, tuple, str | None]], sources: dict[str, Source]) -> list[Problem]:
+    """Every fact names a source that sources.yaml lists; `cited` is (source id, file, path, node) per citation."""
+    return [Problem(parsed.name, parsed.line_of(path), node,
+                    f"cites the source {source_id!r}, which sources.yaml does not list.")
+            for source_id, parsed, path, node in cited if source_id not in sources]
