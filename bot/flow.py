@@ -39,12 +39,12 @@ class FlowError(Exception):
 
 @dataclass(frozen=True)
 class Option:
+    """A menu choice written in a flow file; the choices the engine makes itself are in bot/nodes.py."""
+
     key: str
-    label: object  # the label's message id; in the options the engine makes (events), a Say
-    target: str | None = None
-    language: str | None = None
-    event: str | None = None  # the engine's event options: show this event
-    remind: str | None = None  # ... or ask for a reminder of this event
+    label: str  # the label's message id
+    target: str | None = None  # where it leads; with `language`, the language menu's choice of where to go
+    language: str | None = None  # picking it switches to this language
 
 
 @dataclass(frozen=True)

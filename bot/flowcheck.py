@@ -32,7 +32,8 @@ def unreachable(nodes: dict[str, Node], start: str, node_at: Places) -> list[Pro
 
 def keyword_clashes(nodes: dict[str, Node], node_at: Places) -> list[Problem]:
     """A keyword that two nodes claim: the bot could only ever take a person to the first."""
-    problems, owner = [], {}
+    problems: list[Problem] = []
+    owner: dict[str, str] = {}
     for node_id, node in nodes.items():
         for word, _lang in node.keywords:
             key = normalize(word)  # the same folding the bot uses when it matches

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 from ruamel.yaml import YAML
@@ -30,7 +31,7 @@ class ParsedFile:
     path: Path
     name: str  # as shown in problems: relative to the flows folder's parent
     kind: str | None = None
-    data: object = None
+    data: Any = None  # plain JSON-like values; the builder reads them only once the schema has passed them
     lines: dict[tuple, int] = field(default_factory=dict)  # path in the document -> 1-based line
     problems: list[Problem] = field(default_factory=list)
 
@@ -72,13 +73,13 @@ def _plain(value, path: tuple, lines: dict) -> object:
             out[key] = _plain(item, path + (key,), lines)
         return out
     if isinstance(value, list):
-        out = []
+        items: list[object] = []
         for index, item in enumerate(value):
             position = value.lc.data.get(index) if hasattr(value, "lc") else None
             if position:
                 lines[path + (index,)] = position[0] + 1
-            out.append(_plain(item, path + (index,), lines))
-        return out
+            items.append(_plain(item, path + (index,), lines))
+        return items
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
@@ -99,7 +100,7 @@ def _describe(value) -> str:
 
 
 def _field(path: tuple) -> str:
-    parts = []
+    parts: list[str] = []
     for part in path:
         parts.append(f"[{part + 1}]" if isinstance(part, int) else ("." if parts else "") + str(part))
     return "".join(parts) or "the file"
@@ -197,16 +198,16 @@ def parse_file(path: Path, shown_as: str | None = None) -> ParsedFile:
         parsed.problem((), "must start with exactly one of: " + ", ".join(FILE_KINDS) + ".")
         return parsed
     validator = _validator(path.parent / "schema.json", parsed.kind)
-    for error in sorted(validator.iter_errors(parsed.data), key=lambda e: list(map(str, e.absolute_path))):
-        error_path = tuple(error.absolute_path)
+    for failure in sorted(validator.iter_errors(parsed.data), key=lambda e: list(map(str, e.absolute_path))):
+        error_path = tuple(failure.absolute_path)
         line_path = error_path
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            extra = [k for k in error.instance if k not in error.schema.get("properties", {})]
+        if failure.validator == "additionalProperties" and isinstance(failure.instance, dict):
+            extra = [k for k in failure.instance if k not in failure.schema.get("properties", {})]
             line_path = error_path + tuple(extra[:1])  # the unknown field's own line
         node = None
         if parsed.kind == "flow_file" and len(error_path) >= 2 and error_path[0] == "nodes":
             node = f"{parsed.data.get('flow')}:{error_path[1]}"
-        parsed.problem(line_path, _schema_message(error), node)
+        parsed.problem(line_path, _schema_message(failure), node)
     return parsed
 
 

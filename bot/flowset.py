@@ -29,9 +29,8 @@ from bot.flowfile import ParsedFile, strings_of
 STALE_AFTER_DAYS = 180
 
 
-def _when(text: str | None) -> datetime | date | None:
-    if text is None:
-        return None
+def _when(text: str) -> datetime | date:
+    """`2026-03-04 18:00` (America/Denver) or, when the time is not known, `2026-03-04`."""
     if " " in text:
         return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=DENVER)
     return date.fromisoformat(text)
@@ -100,6 +99,7 @@ class Builder:
         warnings = [p for p in found if p.warning]
         if errors:
             raise FlowError(errors, warnings)
+        assert start is not None and language_node is not None  # a missing one is an error above
         return Flows(
             nodes=self.nodes, start=start, language_node=language_node, strings=self.strings,
             refs=self.refs, languages=self.languages, places=tuple(self.places),
@@ -135,7 +135,8 @@ class Builder:
             raw = parsed.data["nodes"][name]
             node_id = f"{flow}:{name}"
             at = ("nodes", name)
-            options, seen = [], {}
+            options: list[tuple[dict, tuple]] = []
+            seen: dict[str, int] = {}
             for index, option in enumerate(raw.get("options", [])):
                 where = at + ("options", index)
                 if option["key"] in seen:
@@ -232,7 +233,7 @@ class Builder:
 
     def read_event(self, parsed: ParsedFile, at: tuple, raw: dict) -> None:
         try:
-            start, end = _when(raw["start"]), _when(raw.get("end"))
+            start, end = _when(raw["start"]), (_when(raw["end"]) if raw.get("end") else None)
         except ValueError as error:
             self.fail(parsed, at, f"has a date or time that does not exist ({error}).", f"events:{raw['id']}")
             return
