@@ -31,7 +31,7 @@ def generate(folder: Path, nodes: int) -> Path:
         (folder / name).unlink()
     files = (nodes + NODES_PER_FILE - 1) // NODES_PER_FILE
     for index in range(files):
-        lines = ["# yaml-language-server: $schema=schema.json", f"flow: g{index}", "nodes:"]
+        lines = ["# yaml-language-server: $schema=schema.json", "version: 1", f"flow: g{index}", "nodes:"]
         for number in range(index * NODES_PER_FILE, min(nodes, (index + 1) * NODES_PER_FILE)):
             children = [child for child in range(number * 7 + 1, number * 7 + 8) if child < nodes]
             lines += [f"  n{number}:", f'    text: "Generated node {number}: what to do, in a sentence or two."',
@@ -49,8 +49,8 @@ def generate(folder: Path, nodes: int) -> Path:
     language_node = ["  language:", '    text: "Choose a language:"', "    options:"]
     for key, code in enumerate(("en", "es", "vi", "zh_Hans", "ar"), start=1):
         language_node += [f'      - key: "{key}"', f'        label: "{code}"', f"        language: {code}"]
-    (folder / "lang.yaml").write_text("\n".join(["# yaml-language-server: $schema=schema.json", "flow: main",
-                                                 "nodes:", *language_node]) + "\n")
+    header = ["# yaml-language-server: $schema=schema.json", "version: 1", "flow: main", "nodes:"]
+    (folder / "lang.yaml").write_text("\n".join([*header, *language_node]) + "\n")
     system = (folder / "system.yaml").read_text().replace("start: main:menu", "start: g0:n0")
     (folder / "system.yaml").write_text(system)
     return folder

@@ -95,10 +95,12 @@ def voice_webhook() -> Response:
     services = _services()
     now = services.now()
     number = request.form.get("From", "")
-    state = voice.state_of(request.args, services.flows)
-    facts = Facts(can_text=can_text(number))
-    turn = engine.step(services.flows, services.vocabulary, state, voice.heard(request.args, request.form), now,
-                       facts)
+    state, said = voice.state_of(request.args, services.flows), voice.heard(request.args, request.form)
+    turn = engine.step(services.flows, services.vocabulary, state, said, now)
+    if turn.effects and not can_text(number):
+        # Only a turn that would text the caller needs to know whether it can; the check (libphonenumber)
+        # costs as much as the step, so it is made then, and the step taken again knowing the answer.
+        turn = engine.step(services.flows, services.vocabulary, state, said, now, Facts(can_text=False))
     if turn.effects:
         turn = carry_out_or_say_so(services, _person(number, now), turn, "voice")
     _count(services, now, "voice", turn)
