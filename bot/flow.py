@@ -9,32 +9,10 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.problems import FlowError, Problem  # noqa: F401  (part of this module's interface)
+
 DENVER = ZoneInfo("America/Denver")
 COMMANDS = ("menu", "back", "help", "more", "language", "stop", "start", "forget")
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    node: str | None
-    message: str
-    warning: bool = False
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}"
-        node = f" {self.node}:" if self.node else ""
-        mark = " warning:" if self.warning else ""  # as compilers mark theirs, so staff tell them apart
-        return f"{where}:{mark}{node} {self.message}"
-
-
-class FlowError(Exception):
-    """The flows have problems; str() lists them all, one a line. The set's warnings ride along, apart."""
-
-    def __init__(self, problems: list[Problem], warnings: list[Problem] | tuple[Problem, ...] = ()):
-        self.problems = problems
-        self.warnings = tuple(warnings)
-        super().__init__("\n".join(str(p) for p in problems))
 
 
 @dataclass(frozen=True)
@@ -216,14 +194,15 @@ def flow_files(folder: Path) -> list[Path]:
 def load(folder: Path, today: date | None = None) -> Flows:
     """Load and check every file in `folder`; raise FlowError listing every problem found. Warnings never
     raise: they are in `Flows.warnings`. Dates are judged by `today`, by default today in Albuquerque."""
-    # The readers import this model, so they are imported when a load runs rather than at the top.
-    from bot.flowfile import parse_file
-    from bot.flowset import Builder
-
     folder = Path(folder)
     if not (folder / "schema.json").exists():
         raise FlowError([Problem(str(folder), 1, None, "has no schema.json beside the flow files.")])
-    files = [parse_file(path, f"{folder.name}/{path.name}") for path in flow_files(folder)]
+    files = [flowfile.parse_file(path, f"{folder.name}/{path.name}") for path in flow_files(folder)]
     if not files:
         raise FlowError([Problem(str(folder), 1, None, "holds no .yaml flow files.")])
-    return Builder(files, today or datetime.now(DENVER).date()).build()
+    return flowset.Builder(files, today or datetime.now(DENVER).date()).build()
+
+
+# The reader and the builder import the model above, so they come last: importing bot.flow then means the
+# loader is ready (jsonschema and ruamel loaded), and a load's time is the loading alone.
+from bot import flowfile, flowset  # noqa: E402

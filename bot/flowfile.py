@@ -13,7 +13,7 @@ import jsonschema
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
-from bot.flow import Problem
+from bot.problems import Problem
 
 MAX_FILE_BYTES = 512 * 1024
 # The format every file states with `version:`. A file written for another one is refused by name rather
