@@ -144,6 +144,42 @@ def translations_check(folder: Path, flows_dir: Path) -> None:
     sys.exit(1 if failed else 0)
 
 
+# ---------------------------------------------------------------- routing
+
+
+@main.group()
+def routing() -> None:
+    """How well the line understands people's own words."""
+
+
+@routing.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mode", type=click.Choice(["first", "session"]), default="first", show_default=True,
+              help="first: each message is a new number's first text; session: it follows a greeting")
+@click.option("--channel", type=click.Choice(["sms", "voice"]), default="sms", show_default=True,
+              help="voice: each message is said at a call's main menu, in its language")
+@click.option("--worst", type=int, default=12, show_default=True, help="how many bad examples to show")
+def routing_check(file: Path, mode: str, channel: str, worst: int) -> None:
+    """Send labelled messages (JSON Lines: lang, text, intent[, trap]) through the real webhooks, in-process
+    on a Redis of their own, and count where each one led."""
+    import tempfile
+
+    from bot import routing as checking
+    from bot.web import create_app
+
+    with tempfile.TemporaryDirectory(prefix="rightsline-routing-") as folder:
+        app = create_app({"env": "development", "instance_dir": Path(folder), "redis_url": ""})
+        services = app.extensions["rightsline"]
+        try:
+            report = checking.check(checking.Example.read(file), app.test_client(), services.flows,
+                                    services.translator, services.settings.twilio_auth_token, mode, channel)
+        finally:
+            if services.embedded:
+                services.embedded.shutdown()
+    click.echo(f"{file.name}: {len(report.results)} messages, {mode} mode, by {channel}\n")
+    click.echo(report.table(worst))
+
+
 # ---------------------------------------------------------------- reminders
 
 
