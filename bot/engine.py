@@ -30,6 +30,7 @@ MAX_SILENCES = 2  # a silent caller is asked again twice, then told the help lin
 CALL_KEYS = {"*": "repeat", "0": "menu", "9": "back", "#": "language"}
 # After a script (a place with nothing to pick): hear it again, or have it sent by text.
 AFTER_SCRIPT_KEYS = {"1": "repeat", "2": "text"}
+QUESTION_MARKS = ("?", "\uff1f", "\u061f")  # Latin, full-width (Chinese) and Arabic
 # Commands a word heard on a call never carries out: a misheard word must not unsubscribe or erase anybody.
 TEXT_ONLY_COMMANDS = ("stop", "forget")
 
@@ -50,13 +51,37 @@ def step(flows: Flows, vocabulary: Vocabulary, state: State | None, said: Input,
 
 def _text(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str, now: datetime,
           facts: Facts) -> Turn:
+    if facts.carrier_answered:
+        # Twilio answered STOP, START or HELP itself: one reply is enough. A STOP still cancels everything.
+        stop = facts.carrier_answered == "STOP"
+        return Turn((), None if stop else state, state.lang if state else "en", effects=(OptOutRequested(),) if stop
+                    else (), outcome=f"carrier:{facts.carrier_answered.lower()}", footer=False)
     if not facts.remembered:
         # Whatever it says, it will not be recalled: the one answer that needs no memory is the menu.
         return nodes.show(flows, State(flows.start, "en"), flows.start, now, push=False, outcome="fallback")
-    typed = match.normalize(text)
-    found = _command(vocabulary, typed, state.lang if state else "en")
+    words = match.command_form(text)
+    if state is not None and state.stage == "forget":
+        if words in vocabulary.confirm:
+            return _anywhere(flows, (state.lang, "forget"), now, state)
+        state = replace(state, stage="node")  # not a yes: the question is dropped, the message answered
+    found = _command(vocabulary, words, state.lang if state else "en")
     if found and found[1] in ("stop", "forget", "start"):
-        return _anywhere(flows, found, now)
+        return _anywhere(flows, found, now, state)
+    phrase = vocabulary.phrase(words)
+    if phrase and phrase[1] == "forget" and text.rstrip().endswith(QUESTION_MARKS):
+        phrase = None  # "will ICE delete my data?" asks about records; it does not ask the line to forget
+    if phrase and phrase[1] == "stop":
+        return _anywhere(flows, phrase, now, state)  # any reasonable wording revokes consent (47 CFR 64.1200)
+    if phrase:
+        return _confirm_forget(flows, state, phrase[0])
+    turn = _answer(flows, vocabulary, state, match.normalize(text), found, now)
+    if vocabulary.mentions_stop(words):  # "the bus stop", or a real wish to stop: either way, say how
+        turn = replace(turn, says=(*turn.says, Say.of("system:stop_hint")))
+    return turn
+
+
+def _answer(flows: Flows, vocabulary: Vocabulary, state: State | None, typed: str, found: tuple[str, str] | None,
+            now: datetime) -> Turn:
     if state is None:
         if found and found[1] == "help":
             state = State(flows.start, found[0])
@@ -66,18 +91,26 @@ def _text(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str, 
     return _words(flows, vocabulary, state, typed, found, now)
 
 
-def _anywhere(flows: Flows, found: tuple[str, str], now: datetime) -> Turn:
-    """The commands that mean the same wherever the person is: stop, forget, start again."""
+def _anywhere(flows: Flows, found: tuple[str, str], now: datetime, state: State | None = None) -> Turn:
+    """The commands that mean the same wherever the person is: stop, forget, start again. Stop and forget are
+    confirmed in the conversation's language, whatever language the word was in."""
     word_lang, command = found
+    lang = state.lang if state is not None else word_lang
     if command == "stop":
-        return Turn((Say.of("system:stopped", lang=word_lang),), None, word_lang,
+        return Turn((Say.of("system:stopped", lang=lang),), None, lang,
                     effects=(OptOutRequested(),), outcome="command:stop", footer=False)
     if command == "forget":
-        return Turn((Say.of("system:forgotten", lang=word_lang),), None, word_lang,
+        return Turn((Say.of("system:forgotten", lang=lang),), None, lang,
                     effects=(ForgetRequested(),), outcome="command:forget", footer=False)
     fresh = State(flows.start, word_lang)
     return nodes.show(flows, fresh, flows.start, now, before=(Say.of("system:welcome"),), push=False,
                  outcome="command:start")
+
+
+def _confirm_forget(flows: Flows, state: State | None, phrase_lang: str) -> Turn:
+    """A wish to be forgotten in the person's own words: erasing is final, so it is asked back once."""
+    waiting = replace(state or State(flows.start, phrase_lang), stage="forget", page=0)
+    return Turn((Say.of("system:forget_confirm"),), waiting, waiting.lang, outcome="forget:asked", footer=False)
 
 
 def _words(flows: Flows, vocabulary: Vocabulary, state: State, typed: str, found: tuple[str, str] | None,

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from bot import flowcheck
+from bot import flowcheck, match
 from bot.flow import (
     COMMANDS,
     DEFAULT_REMINDERS,
     DENVER,
+    PHRASES,
     Event,
     FlowError,
     Flows,
@@ -188,9 +189,26 @@ class Builder:
                 greetings=tuple(raw["greetings"]), voice=raw.get("voice"), speech=raw.get("speech"),
                 voice_language=raw.get("voice_language") or raw.get("speech"),
                 commands={name: tuple(raw["commands"][name]) for name in COMMANDS},
+                phrases={kind: tuple(raw.get("phrases", {}).get(kind, ())) for kind in PHRASES},
             )
+            self.check_phrases(parsed, code, raw.get("phrases", {}))
         if "en" not in self.languages or not self.languages["en"].enabled:
             self.fail(parsed, ("languages",), "English (en) must be defined and enabled: it is the source.")
+
+    def check_phrases(self, parsed: ParsedFile, code: str, phrases: dict) -> None:
+        """A stop or forget phrase counts anywhere in a message, so it must never be one word ("stop" would
+        unsubscribe "the bus stop"), nor mean both."""
+        meaning: dict[str, str] = {}
+        for kind in ("stop", "forget"):
+            for index, phrase in enumerate(phrases.get(kind, [])):
+                words = match.command_form(phrase)
+                at = ("languages", code, "phrases", kind, index)
+                if " " not in words and not match.is_han(words):
+                    self.fail(parsed, at, f"the {kind} phrase {phrase!r} is a single word, and a phrase counts "
+                                          f"anywhere in a message; put it under commands.{kind}, where a word "
+                                          "counts only as the whole message.")
+                elif meaning.setdefault(words, kind) != kind:
+                    self.fail(parsed, at, f"the phrase {phrase!r} is both a stop and a forget phrase.")
 
     def read_sources(self) -> None:
         parsed = self.one_of_a_kind("sources_file")

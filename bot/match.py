@@ -42,6 +42,28 @@ def normalize(text: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", "".join(kept)).casefold().split())
 
 
+def command_form(text: str | None) -> str:
+    """Text as command words and phrases are compared: NFKC first, so full-width ＳＴＯＰ is STOP (unlike
+    `normalize`, which keeps '²' from becoming a digit in menu choices), apostrophes dropped, then as
+    `normalize`."""
+    text = unicodedata.normalize("NFKC", clean(text))
+    return normalize(text.replace("'", "").replace("\u2019", ""))  # "don't" is typed "dont" as often
+
+
+def is_han(text: str) -> bool:
+    """Written in Chinese characters, where words have no spaces between them."""
+    return any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text)
+
+
+def holds_phrase(words: str, phrase: str) -> bool:
+    """`phrase` in `words` (both in command form): word for word and in order, nothing between; in Chinese,
+    character for character, since nothing marks where its words end. (Letting a word or two in between
+    caught a few more opt-outs and also "xóa hồ sơ của tôi", which strips to "xóa số của tôi".)"""
+    if is_han(phrase):
+        return phrase.replace(" ", "") in words.replace(" ", "")
+    return f" {phrase} " in f" {words} "
+
+
 def _significant(words: Iterable[str]) -> list[str]:
     return [w for w in words if len(w) >= MIN_FUZZY_LENGTH and not w.isdigit()]
 

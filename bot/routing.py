@@ -92,7 +92,8 @@ class Judge:
                            if pid in places},
                         "privacy": "main:privacy", "about": "main:about", "menu": flows.start,
                         "languages": "system:choose_language", "stopped": "system:stopped",
-                        "forgotten": "system:forgotten", "safe places": "safe:menu",
+                        "forgotten": "system:forgotten", "forget asked": "system:forget_confirm",
+                        "safe places": "safe:menu",
                         "language menu": flows.language_node}
         for name, message_id in destinations.items():
             if message_id in flows.strings:
@@ -122,8 +123,10 @@ class Judge:
             return "unasked opt-out", names
         if intent == "opt_out":
             return ("right" if "stopped" in found else "not understood"), names
-        if intent == "forget":
-            return ("right" if "forgotten" in found else "not understood"), names
+        if intent == "forget":  # erased at once, or asked back first: both are right
+            return ("right" if found.keys() & {"forgotten", "forget asked"} else "not understood"), names
+        if "forget asked" in found:
+            return "wrong", names  # a question about deleting, to someone who did not ask for it
         destinations = {n for n in found if n.startswith(("script:", "place:")) or n in ("privacy", "about")}
         right = self._right(intent, example.lang)
         if destinations - right:

@@ -78,6 +78,8 @@ class Facts:
 
     can_text: bool = True
     remembered: bool = True  # False: the session store is down, so nothing said now will be recalled
+    # Twilio's opt-out handling already answered this text (its OptOutType: STOP, START or HELP).
+    carrier_answered: str | None = None
 
 
 TEXTABLE_AND_REMEMBERED = Facts()  # what a text conversation can count on while Redis is up
@@ -85,7 +87,8 @@ TEXTABLE_AND_REMEMBERED = Facts()  # what a text conversation can count on while
 
 # ---------------------------------------------------------------- where the person is
 
-STAGES = ("node", "language")  # a call choosing its language is at the language stage; all else is at a node
+# A call choosing its language is at the language stage; a text that asked to be forgotten waits for its yes.
+STAGES = ("node", "language", "forget")
 
 
 @dataclass(frozen=True)
@@ -103,14 +106,19 @@ class State:
         data: dict[str, object] = {"n": self.node, "l": self.lang, "h": list(self.history), "p": self.page}
         if self.item:
             data["i"] = self.item
+        if self.stage != "node":
+            data["s"] = self.stage
         return data
 
     @classmethod
     def from_dict(cls, data: dict, flows: Flows) -> State | None:
         """A saved state, or None when it no longer fits the flows (they changed since it was saved)."""
         try:
-            state = cls(data["n"], data["l"], tuple(data.get("h", ())), int(data.get("p", 0)), data.get("i"))
+            state = cls(data["n"], data["l"], tuple(data.get("h", ())), int(data.get("p", 0)), data.get("i"),
+                        data.get("s", "node"))
         except (KeyError, TypeError, ValueError):
+            return None
+        if state.stage not in STAGES:
             return None
         if state.node not in flows.nodes or state.lang not in flows.enabled_languages:
             return None

@@ -25,6 +25,9 @@ class Vocabulary:
     places: dict[str, dict[str, str]]  # language -> {phrase: place id}
     # (language, node id) -> pools tried in order: this menu's options first, then everything global.
     fuzzy: dict[tuple[str, str], tuple[dict[str, tuple], ...]] = field(default_factory=dict)
+    # Stop and forget phrases, longest first: (phrase in command form, its language, "stop" or "forget").
+    phrases: tuple[tuple[str, str, str], ...] = ()
+    confirm: dict[str, str] = field(default_factory=dict)  # a yes to a deletion -> its language
 
     @classmethod
     def build(cls, flows: Flows, translate) -> Vocabulary:
@@ -33,7 +36,7 @@ class Vocabulary:
         for code in flows.enabled_languages:
             for name, words in flows.languages[code].commands.items():
                 for word in words:
-                    key = match.normalize(word)
+                    key = match.command_form(word)
                     if (code, name) not in commands.setdefault(key, []):
                         commands[key].append((code, name))
         enabled = [flows.languages[c] for c in flows.enabled_languages]
@@ -51,8 +54,12 @@ class Vocabulary:
             places[code] = match.index(
                 (phrase, place.id) for place in flows.places
                 for phrase in (translate(code, place.name), translate("en", place.name), *place.keywords))
+        phrases = sorted(((match.command_form(phrase), lang.code, kind) for lang in enabled
+                          for kind in ("stop", "forget") for phrase in lang.phrases.get(kind, ())),
+                         key=lambda entry: -len(entry[0]))
+        confirm = match.index((word, lang.code) for lang in enabled for word in lang.phrases.get("confirm", ()))
         vocabulary = cls({k: tuple(v) for k, v in commands.items()}, language_names, greetings, keywords,
-                         labels, places)
+                         labels, places, phrases=tuple(phrases), confirm=confirm)
         for code in flows.enabled_languages:
             shared = vocabulary._global_pool(code)  # one per language: 10,000 nodes must not copy it
             for node in flows.nodes.values():
@@ -73,3 +80,13 @@ class Vocabulary:
         for word, code in self.language_names.items():
             pool.setdefault(word, ("language", code))
         return pool
+
+    def phrase(self, words: str) -> tuple[str, str] | None:
+        """(language, "stop" or "forget") when a phrase that means it stands in `words` (in command form)."""
+        return next(((lang, kind) for phrase, lang, kind in self.phrases if match.holds_phrase(words, phrase)),
+                    None)
+
+    def mentions_stop(self, words: str) -> bool:
+        """Whether a stop word stands in a longer message: it may be an opt-out, or "the bus stop"."""
+        return any(name == "stop" and match.holds_phrase(words, word)
+                   for word, meanings in self.commands.items() for _code, name in meanings)

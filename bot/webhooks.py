@@ -54,8 +54,10 @@ def sms_webhook() -> Response:
     services = _services()
     now = services.now()
     said = Message(request.form.get("Body", ""))
+    # On a number with Twilio's opt-out handling, Twilio has answered STOP, START and HELP itself.
+    facts = Facts(carrier_answered=(request.form.get("OptOutType") or "").upper() or None)
     try:
-        turn = _converse(services, _person(request.form.get("From", ""), now), said, now)
+        turn = _converse(services, _person(request.form.get("From", ""), now), said, now, facts)
     except redis.RedisError as error:
         log.error("sms: Redis is unreachable (%s); answering without the conversation", type(error).__name__)
         turn = engine.step(services.flows, services.vocabulary, None, said, now, Facts(remembered=False))
@@ -64,11 +66,11 @@ def sms_webhook() -> Response:
     return _xml(sms.twiml(body))
 
 
-def _converse(services, person: Person | None, said: Message, now: datetime) -> Turn:
+def _converse(services, person: Person | None, said: Message, now: datetime, facts: Facts) -> Turn:
     """One step of a text conversation, with the session loaded before and saved after, under its lock."""
     flows = services.flows
     if person is None:
-        turn = engine.step(flows, services.vocabulary, None, said, now)
+        turn = engine.step(flows, services.vocabulary, None, said, now, facts)
         _count(services, now, "sms", turn)
         return turn
     with services.sessions.conversation(person.sender) as conversation:
@@ -76,7 +78,7 @@ def _converse(services, person: Person | None, said: Message, now: datetime) -> 
             log.warning("sms: a sender's lock was busy for %.0f s; answering without waiting", store.LOCK_WAIT)
         saved = conversation.saved
         state = State.from_dict(saved, flows) if saved else None
-        turn = engine.step(flows, services.vocabulary, state, said, now)
+        turn = engine.step(flows, services.vocabulary, state, said, now, facts)
         count = (now, "sms", turn.lang, turn.node or turn.outcome)
         new_state = turn.state.to_dict() if turn.state is not None else None
         if turn.effects:
