@@ -64,7 +64,7 @@ def _text(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str, 
         if words in vocabulary.confirm:
             return _anywhere(flows, (state.lang, "forget"), now, state)
         state = replace(state, stage="node")  # not a yes: the question is dropped, the message answered
-    found = _command(vocabulary, words, state.lang if state else "en")
+    found = _command(vocabulary, vocabulary.bare(words), state.lang if state else "en")
     if found and found[1] in ("stop", "forget", "start"):
         return _anywhere(flows, found, now, state)
     phrase = vocabulary.phrase(words)

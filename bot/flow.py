@@ -13,7 +13,7 @@ from bot.problems import FlowError, Problem  # noqa: F401  (part of this module'
 
 DENVER = ZoneInfo("America/Denver")
 COMMANDS = ("menu", "back", "help", "more", "language", "stop", "start", "forget")
-PHRASES = ("stop", "forget", "confirm")
+PHRASES = ("stop", "forget", "confirm", "courtesy")
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,8 @@ class Language:
     names: tuple[str, ...]
     greetings: tuple[str, ...]
     commands: dict[str, tuple[str, ...]]
-    # stop and forget: phrases that mean it anywhere in a text; confirm: whole replies that say yes to forgetting
+    # stop and forget: phrases that mean it anywhere in a text; confirm: whole replies that say yes to forgetting;
+    # courtesy: words that may stand around a command ("stop please")
     phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     voice: str | None = None  # Twilio's <Say> voice; None: not offered on the phone
     speech: str | None = None  # Twilio's speech-recognition language; None: keypad only

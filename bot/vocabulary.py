@@ -28,6 +28,7 @@ class Vocabulary:
     # Stop and forget phrases, longest first: (phrase in command form, its language, "stop" or "forget").
     phrases: tuple[tuple[str, str, str], ...] = ()
     confirm: dict[str, str] = field(default_factory=dict)  # a yes to a deletion -> its language
+    courtesy: tuple[str, ...] = ()  # words that may stand around a command, longest first
 
     @classmethod
     def build(cls, flows: Flows, translate) -> Vocabulary:
@@ -59,7 +60,10 @@ class Vocabulary:
                          key=lambda entry: -len(entry[0]))
         confirm = match.index((word, lang.code) for lang in enabled for word in lang.phrases.get("confirm", ()))
         vocabulary = cls({k: tuple(v) for k, v in commands.items()}, language_names, greetings, keywords,
-                         labels, places, phrases=tuple(phrases), confirm=confirm)
+                         labels, places, phrases=tuple(phrases), confirm=confirm,
+                         courtesy=tuple(sorted({match.command_form(word) for lang in enabled
+                                                for word in lang.phrases.get("courtesy", ())}, key=len,
+                                               reverse=True)))
         for code in flows.enabled_languages:
             shared = vocabulary._global_pool(code)  # one per language: 10,000 nodes must not copy it
             for node in flows.nodes.values():
@@ -85,6 +89,21 @@ class Vocabulary:
         """(language, "stop" or "forget") when a phrase that means it stands in `words` (in command form)."""
         return next(((lang, kind) for phrase, lang, kind in self.phrases if match.holds_phrase(words, phrase)),
                     None)
+
+    def bare(self, words: str) -> str:
+        """`words` without the courtesy words at either end, so "stop please" is the command "stop"."""
+        trimmed = True
+        while trimmed and words:
+            trimmed = False
+            for word in self.courtesy:
+                joined = "" if match.is_han(word) else " "  # Chinese puts no space between words
+                if words == word or not word:
+                    continue
+                if words.startswith(word + joined):
+                    words, trimmed = words[len(word + joined):].strip(), True
+                elif words.endswith(joined + word):
+                    words, trimmed = words[:-len(joined + word)].strip(), True
+        return words
 
     def mentions_stop(self, words: str) -> bool:
         """Whether a stop word stands in a longer message: it may be an opt-out, or "the bus stop"."""

@@ -81,6 +81,11 @@ BAD_FILES = {
                        "ilrc_red_cardz", "rights:plan"),
     "shared keyword": ("rights.yaml", 'es: ["calle"]', 'es: ["puerta"]',
                        "the keyword 'puerta' already leads to rights:door", 'es: ["puerta"]', "rights:street"),
+    # A stop phrase counts anywhere in a message: one word would unsubscribe "the bus stop".
+    "one-word stop phrase": ("languages.yaml", '"opt me out"]', '"opt me out", "halt"]', "is a single word",
+                             '"opt me out", "halt"]', None),
+    "stop and forget phrase": ("languages.yaml", 'forget: ["delete my number"', 'forget: ["no more texts"',
+                               "is both a stop and a forget phrase", 'forget: ["no more texts"', None),
 }
 
 
