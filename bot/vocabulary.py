@@ -25,10 +25,16 @@ class Vocabulary:
     places: dict[str, dict[str, str]]  # language -> {phrase: place id}
     # (language, node id) -> pools tried in order: this menu's options first, then everything global.
     fuzzy: dict[tuple[str, str], tuple[dict[str, tuple], ...]] = field(default_factory=dict)
-    # Stop and forget phrases, longest first: (phrase in command form, its language, "stop" or "forget").
-    phrases: tuple[tuple[str, str, str], ...] = ()
+    # Stop and forget phrases, (phrase in command form, its language, "stop" or "forget"), longest first:
+    # indexed by first word, so a text is checked only against the phrases its own words can start;
+    # Chinese ones apart, matched as characters.
+    phrase_starts: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+    han_phrases: tuple[tuple[str, str, str], ...] = ()
     confirm: dict[str, str] = field(default_factory=dict)  # a yes to a deletion -> its language
-    courtesy: tuple[str, ...] = ()  # words that may stand around a command, longest first
+    stop_words: frozenset[str] = frozenset()  # one-word stop commands; longer and Chinese ones in stop_spans
+    stop_spans: tuple[str, ...] = ()
+    courtesy_words: frozenset[str] = frozenset()  # may stand around a command; longer and Chinese ones below
+    courtesy_affixes: tuple[tuple[str, str], ...] = ()  # (as a prefix, as a suffix): "por favor " / " por favor"
 
     @classmethod
     def build(cls, flows: Flows, translate) -> Vocabulary:
@@ -58,12 +64,23 @@ class Vocabulary:
         phrases = sorted(((match.command_form(phrase), lang.code, kind) for lang in enabled
                           for kind in ("stop", "forget") for phrase in lang.phrases.get(kind, ())),
                          key=lambda entry: -len(entry[0]))
-        confirm = match.index((word, lang.code) for lang in enabled for word in lang.phrases.get("confirm", ()))
-        vocabulary = cls({k: tuple(v) for k, v in commands.items()}, language_names, greetings, keywords,
-                         labels, places, phrases=tuple(phrases), confirm=confirm,
-                         courtesy=tuple(sorted({match.command_form(word) for lang in enabled
-                                                for word in lang.phrases.get("courtesy", ())}, key=len,
-                                               reverse=True)))
+        starts: dict[str, list[tuple[str, str, str]]] = {}
+        for entry in phrases:
+            if not match.is_han(entry[0]):
+                starts.setdefault(entry[0].split()[0], []).append(entry)
+        stops = {word for word, meanings in commands.items() if any(name == "stop" for _c, name in meanings)}
+        courtesy = {match.command_form(word) for lang in enabled for word in lang.phrases.get("courtesy", ())}
+        one_word = lambda words: {w for w in words if " " not in w and not match.is_han(w)}  # noqa: E731
+        vocabulary = cls(
+            {k: tuple(v) for k, v in commands.items()}, language_names, greetings, keywords, labels, places,
+            phrase_starts={word: tuple(found) for word, found in starts.items()},
+            han_phrases=tuple(entry for entry in phrases if match.is_han(entry[0])),
+            confirm=match.index((word, lang.code) for lang in enabled for word in lang.phrases.get("confirm", ())),
+            stop_words=frozenset(one_word(stops)), stop_spans=tuple(stops - one_word(stops)),
+            courtesy_words=frozenset(one_word(courtesy)),
+            courtesy_affixes=tuple((span + joined, joined + span)  # Chinese puts no space between words
+                                   for span in sorted(courtesy - one_word(courtesy), key=len, reverse=True)
+                                   for joined in ("" if match.is_han(span) else " ",)))
         for code in flows.enabled_languages:
             shared = vocabulary._global_pool(code)  # one per language: 10,000 nodes must not copy it
             for node in flows.nodes.values():
@@ -87,25 +104,37 @@ class Vocabulary:
 
     def phrase(self, words: str) -> tuple[str, str] | None:
         """(language, "stop" or "forget") when a phrase that means it stands in `words` (in command form)."""
-        return next(((lang, kind) for phrase, lang, kind in self.phrases if match.holds_phrase(words, phrase)),
-                    None)
+        if match.is_han(words):
+            found = next(((lang, kind) for phrase, lang, kind in self.han_phrases
+                          if match.holds_phrase(words, phrase)), None)
+            if found:
+                return found
+        for word in dict.fromkeys(words.split()):
+            for phrase, lang, kind in self.phrase_starts.get(word, ()):
+                if match.holds_phrase(words, phrase):
+                    return lang, kind
+        return None
 
     def bare(self, words: str) -> str:
         """`words` without the courtesy words at either end, so "stop please" is the command "stop"."""
-        trimmed = True
-        while trimmed and words:
-            trimmed = False
-            for word in self.courtesy:
-                joined = "" if match.is_han(word) else " "  # Chinese puts no space between words
-                if words == word or not word:
-                    continue
-                if words.startswith(word + joined):
-                    words, trimmed = words[len(word + joined):].strip(), True
-                elif words.endswith(joined + word):
-                    words, trimmed = words[:-len(joined + word)].strip(), True
+        while words:
+            first, _, rest = words.partition(" ")
+            head, _, last = words.rpartition(" ")
+            if rest and first in self.courtesy_words:
+                words = rest
+            elif head and last in self.courtesy_words:
+                words = head
+            else:
+                shorter = next((words[len(prefix):] if words.startswith(prefix) else words[:-len(suffix)]
+                                for prefix, suffix in self.courtesy_affixes
+                                if words != prefix.strip() and (words.startswith(prefix) or words.endswith(suffix))),
+                               None)
+                if shorter is None:
+                    return words
+                words = shorter.strip()
         return words
 
     def mentions_stop(self, words: str) -> bool:
         """Whether a stop word stands in a longer message: it may be an opt-out, or "the bus stop"."""
-        return any(name == "stop" and match.holds_phrase(words, word)
-                   for word, meanings in self.commands.items() for _code, name in meanings)
+        return (any(word in self.stop_words for word in words.split())
+                or any(match.holds_phrase(words, span) for span in self.stop_spans))
