@@ -43,7 +43,7 @@ def step(flows: Flows, vocabulary: Vocabulary, state: State | None, said: Input,
     """What to answer to what the person sent (`said`), where they are (`state`; None: nowhere yet), at `now`."""
     if isinstance(said, Message):
         return _text(flows, vocabulary, state, said.text, now, facts)
-    return _on_call(flows, _call(flows, vocabulary, state, said, now), facts)
+    return _on_call(_call(flows, vocabulary, state, said, now), facts)
 
 
 # ---------------------------------------------------------------- texts
@@ -53,9 +53,10 @@ def _text(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str, 
           facts: Facts) -> Turn:
     if facts.carrier_answered:
         # Twilio answered STOP, START or HELP itself: one reply is enough. A STOP still cancels everything.
-        stop = facts.carrier_answered == "STOP"
-        return Turn((), None if stop else state, state.lang if state else "en", effects=(OptOutRequested(),) if stop
-                    else (), outcome=f"carrier:{facts.carrier_answered.lower()}", footer=False)
+        lang, outcome = state.lang if state else "en", f"carrier:{facts.carrier_answered.lower()}"
+        if facts.carrier_answered == "STOP":
+            return Turn((), None, lang, effects=(OptOutRequested(),), outcome=outcome, footer=False)
+        return Turn((), state, lang, outcome=outcome, footer=False)
     if not facts.remembered:
         # Whatever it says, it will not be recalled: the one answer that needs no memory is the menu.
         return nodes.show(flows, State(flows.start, "en"), flows.start, now, push=False, outcome="fallback")
@@ -86,8 +87,8 @@ def _answer(flows: Flows, vocabulary: Vocabulary, state: State | None, typed: st
         if found and found[1] == "help":
             state = State(flows.start, found[0])
             return nodes.show(flows, state, flows.start, now, before=(Say.of("system:help"),), push=False,
-                         outcome="command:help")
-        return _welcome(flows, vocabulary, typed, now)
+                              outcome="command:help")
+        return _welcome(flows, vocabulary, typed, found, now)
     return _words(flows, vocabulary, state, typed, found, now)
 
 
@@ -104,7 +105,7 @@ def _anywhere(flows: Flows, found: tuple[str, str], now: datetime, state: State 
                     effects=(ForgetRequested(),), outcome="command:forget", footer=False)
     fresh = State(flows.start, word_lang)
     return nodes.show(flows, fresh, flows.start, now, before=(Say.of("system:welcome"),), push=False,
-                 outcome="command:start")
+                      outcome="command:start")
 
 
 def _confirm_forget(flows: Flows, state: State | None, phrase_lang: str) -> Turn:
@@ -225,12 +226,10 @@ def _place_answer(flows: Flows, state: State, place_id: str, now: datetime) -> T
     return nodes.brief(flows, state, says, "place", now)
 
 
-def _welcome(flows: Flows, vocabulary: Vocabulary, typed: str, now: datetime) -> Turn:
-    """A first message: start in the language it is written in, or nodes.offer every language by its own name."""
-    lang = vocabulary.greetings.get(typed) or vocabulary.language_names.get(typed)
-    if lang is None:
-        meanings = vocabulary.commands.get(typed, ())
-        lang = meanings[0][0] if meanings else None
+def _welcome(flows: Flows, vocabulary: Vocabulary, typed: str, found: tuple[str, str] | None,
+             now: datetime) -> Turn:
+    """A first message: start in the language it is written in, or offer every language by its own name."""
+    lang = vocabulary.greetings.get(typed) or vocabulary.language_names.get(typed) or (found[0] if found else None)
     if lang is None:
         for word in typed.split():
             lang = vocabulary.greetings.get(word) or vocabulary.language_names.get(word)
@@ -253,14 +252,10 @@ def _welcome(flows: Flows, vocabulary: Vocabulary, typed: str, now: datetime) ->
         return nodes.show(flows, State(flows.start, lang or shortcut_lang or "en"), shortcut, now, outcome="welcome")
     state = State(flows.start, lang or "en")
     return nodes.show(flows, state, flows.start, now, before=(Say.of("system:welcome"),), push=False,
-                 outcome="welcome")
+                      outcome="welcome")
 
 
 # ---------------------------------------------------------------- calls
-
-
-def _voiced(flows: Flows) -> list[str]:
-    return [code for code in flows.enabled_languages if flows.languages[code].voice]
 
 
 def _call(flows: Flows, vocabulary: Vocabulary, state: State | None, said: Input, now: datetime) -> Turn:
@@ -289,7 +284,7 @@ def _call(flows: Flows, vocabulary: Vocabulary, state: State | None, said: Input
         if len(digits) != 1 or not digits.isdigit():
             return nodes.brief(flows, state, (Say.of("system:voice_not_option"),), "unknown", now)
     typed = match.normalize(heard)
-    found = _command(vocabulary, typed, state.lang)
+    found = _command(vocabulary, match.command_form(heard), state.lang)  # commands are keyed in command form
     if found and found[1] in TEXT_ONLY_COMMANDS:
         return nodes.brief(flows, state, (Say.of("system:voice_not_option"),), "unknown", now)
     if found and found[1] == "start":
@@ -300,7 +295,7 @@ def _call(flows: Flows, vocabulary: Vocabulary, state: State | None, said: Input
 
 
 def _call_start(flows: Flows, now: datetime) -> Turn:
-    voiced = _voiced(flows)
+    voiced = flows.voiced_languages
     first = voiced[0] if voiced else "en"
     if len(voiced) > 1:
         return _language_stage(flows, (Say.of("system:voice_welcome", lang=first),))
@@ -311,7 +306,7 @@ def _call_start(flows: Flows, now: datetime) -> Turn:
 
 def _language_stage(flows: Flows, before: tuple[Say, ...], silences: int = 0) -> Turn:
     """Each language offered in its own voice; one served only by text is named in the first voice."""
-    voiced = _voiced(flows)
+    voiced = flows.voiced_languages
     first = voiced[0] if voiced else "en"
     offers = tuple(Say.of("system:voice_choose_language", lang=option.language, key=option.key)
                    for option in _language_options(flows))
@@ -322,7 +317,7 @@ def _language_stage(flows: Flows, before: tuple[Say, ...], silences: int = 0) ->
 
 
 def _language_options(flows: Flows) -> list[Option]:
-    voiced = _voiced(flows)
+    voiced = flows.voiced_languages
     return [o for o in flows.nodes[flows.language_node].options if o.language in voiced]
 
 
@@ -342,7 +337,7 @@ def _pick_language(flows: Flows, vocabulary: Vocabulary, state: State, said: Inp
             chosen = vocabulary.language_names.get(words) or vocabulary.greetings.get(words)
             if chosen:
                 break
-    if chosen is None or chosen not in _voiced(flows):
+    if chosen is None or chosen not in flows.voiced_languages:
         again = isinstance(said, Keys) and said.digits.strip() in ("*", "#")
         return _language_stage(flows, () if again else (Say.of("system:voice_not_option", lang=state.lang),))
     menu = nodes.show(flows, State(flows.start, chosen), flows.start, now, push=False, outcome="language")
@@ -367,7 +362,7 @@ def _goodbye(flows: Flows, lang: str) -> Turn:
     return Turn(says, None, lang, outcome="goodbye", footer=False, hangup=True)
 
 
-def _on_call(flows: Flows, turn: Turn, facts: Facts) -> Turn:
+def _on_call(turn: Turn, facts: Facts) -> Turn:
     """A turn as a call tells it: a text it asks for goes only where one can be sent, and says what happens
     if it cannot be queued; after a script, the keys that repeat it or send it are offered."""
     if turn.effects:

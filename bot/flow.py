@@ -183,6 +183,11 @@ class Flows:
     def enabled_languages(self) -> tuple[str, ...]:
         return tuple(code for code, lang in self.languages.items() if lang.enabled)
 
+    @property
+    def voiced_languages(self) -> tuple[str, ...]:
+        """The enabled languages Twilio can speak: the ones a call offers."""
+        return tuple(code for code in self.enabled_languages if self.languages[code].voice)
+
 
 def sort_key(moment: datetime | date) -> datetime:
     """An event's date or moment as a moment, so dated and timed events sort together (a date at 00:00)."""

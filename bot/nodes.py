@@ -38,8 +38,18 @@ class Remind:
 Pick = Option | ShowEvent | Remind
 
 
-def offer(pick: Pick) -> Choice:
+def _offer(pick: Pick) -> Choice:
     return Choice(pick.key, Say(pick.label) if isinstance(pick, Option) else pick.label)
+
+
+def choices(flows: Flows, state: State, now: datetime) -> tuple[Choice, ...]:
+    """What can be picked where `state` is, as every channel offers it."""
+    return tuple(_offer(pick) for pick in picks(flows, state, now))
+
+
+def _pushed(state: State) -> tuple[str, ...]:
+    """The way back, with where the person is now added (the oldest steps dropped past MAX_HISTORY)."""
+    return (state.history + (state.node,))[-MAX_HISTORY:]
 
 
 def upcoming(flows: Flows, now: datetime) -> list[Event]:
@@ -81,12 +91,12 @@ def items(flows: Flows, node: Node, now: datetime) -> list[Say]:
 
 
 def show(flows: Flows, state: State, node_id: str, now: datetime, *, before: tuple[Say, ...] = (),
-          push: bool = True, page: int = 0, outcome: str = "node", effects: tuple = ()) -> Turn:
+         push: bool = True, page: int = 0, outcome: str = "node", effects: tuple = ()) -> Turn:
     """Enter a node: say its text (and the nodes its `next` leads through), offer its options."""
     says = list(before)
     history = state.history
     if push and node_id != state.node:
-        history = (history + (state.node,))[-MAX_HISTORY:]
+        history = _pushed(state)
     for _ in range(MAX_NEXT_CHAIN):
         node = flows.nodes[node_id]
         says.append(Say(node.id))
@@ -97,14 +107,13 @@ def show(flows: Flows, state: State, node_id: str, now: datetime, *, before: tup
     if node_id == flows.start:
         history = ()
     new_state = State(node_id, state.lang, history, page)
-    options = tuple(offer(pick) for pick in picks(flows, new_state, now))
-    return Turn(tuple(says), new_state, state.lang, node_id, options, page, effects, outcome,
+    return Turn(tuple(says), new_state, state.lang, node_id, choices(flows, new_state, now), page, effects, outcome,
                 footer=node_id != flows.start)
 
 
 def brief(flows: Flows, state: State, says: tuple[Say, ...], outcome: str, now: datetime) -> Turn:
     """A short line, then the current menu again: never the whole script a second time."""
-    options = tuple(offer(pick) for pick in picks(flows, state, now))
+    options = choices(flows, state, now)
     if options:
         says += (Say.of("system:pick"),)
     return Turn(says, replace(state, page=0), state.lang, state.node, options, 0, (), outcome,
@@ -116,10 +125,8 @@ def show_event(flows: Flows, state: State, event: Event, now: datetime) -> Turn:
     timed = isinstance(event.start, datetime)
     detail = Say.of("system:event_detail" if timed else "system:event_detail_day", title=MessageRef(event.title),
                     when=event.start, where=event.place or event.link)
-    history = (state.history + (state.node,))[-MAX_HISTORY:]
-    new_state = State(state.node, state.lang, history, 0, event.id)
-    options = tuple(offer(pick) for pick in picks(flows, new_state, now))
-    return Turn((detail,), new_state, state.lang, state.node, options, outcome="event")
+    new_state = State(state.node, state.lang, _pushed(state), 0, event.id)
+    return Turn((detail,), new_state, state.lang, state.node, choices(flows, new_state, now), outcome="event")
 
 
 def repeat(flows: Flows, state: State, now: datetime) -> Turn:
@@ -134,6 +141,7 @@ def repeat(flows: Flows, state: State, now: datetime) -> Turn:
 def script(flows: Flows, state: State, now: datetime) -> tuple[Say, ...]:
     """What is said where `state` is, in full and without a menu: a script a caller asked to have by text."""
     return repeat(flows, state, now).says
+
 
 def remind(flows: Flows, state: State, event: Event, now: datetime) -> Turn:
     """Confirm the reminders and when they will come; the edge schedules them (once, however often asked)."""

@@ -157,8 +157,8 @@ class Judge:
 
 def check(examples: list[Example], client, flows: Flows, translator: Translator, auth_token: str,
           mode: str = "first", channel: str = "sms") -> Report:
-    """Send each example through the app behind `client` (a Flask test client or None with `url`) as a new
-    number's first text, after a greeting (`session`), or as words said at a call's main menu (`voice`)."""
+    """Send each example through the app behind `client` (a Flask test client) as a new number's first text,
+    after a greeting (`session`), or as words said at a call's main menu (channel `voice`)."""
     judge = Judge(flows, translator, voice=channel == "voice")
     report = Report()
     language_keys = {o.language: o.key for o in flows.nodes[flows.language_node].options}

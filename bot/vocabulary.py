@@ -68,19 +68,17 @@ class Vocabulary:
         for entry in phrases:
             if not match.is_han(entry[0]):
                 starts.setdefault(entry[0].split()[0], []).append(entry)
-        stops = {word for word, meanings in commands.items() if any(name == "stop" for _c, name in meanings)}
-        courtesy = {match.command_form(word) for lang in enabled for word in lang.phrases.get("courtesy", ())}
-        one_word = lambda words: {w for w in words if " " not in w and not match.is_han(w)}  # noqa: E731
+        stop_words, stop_spans = _one_words_and_spans(
+            word for word, meanings in commands.items() if any(name == "stop" for _code, name in meanings))
+        courtesy_words, courtesy_spans = _one_words_and_spans(
+            match.command_form(word) for lang in enabled for word in lang.phrases.get("courtesy", ()))
         vocabulary = cls(
             {k: tuple(v) for k, v in commands.items()}, language_names, greetings, keywords, labels, places,
             phrase_starts={word: tuple(found) for word, found in starts.items()},
             han_phrases=tuple(entry for entry in phrases if match.is_han(entry[0])),
             confirm=match.index((word, lang.code) for lang in enabled for word in lang.phrases.get("confirm", ())),
-            stop_words=frozenset(one_word(stops)), stop_spans=tuple(stops - one_word(stops)),
-            courtesy_words=frozenset(one_word(courtesy)),
-            courtesy_affixes=tuple((span + joined, joined + span)  # Chinese puts no space between words
-                                   for span in sorted(courtesy - one_word(courtesy), key=len, reverse=True)
-                                   for joined in ("" if match.is_han(span) else " ",)))
+            stop_words=stop_words, stop_spans=stop_spans, courtesy_words=courtesy_words,
+            courtesy_affixes=tuple(_affixes(span) for span in sorted(courtesy_spans, key=len, reverse=True)))
         for code in flows.enabled_languages:
             shared = vocabulary._global_pool(code)  # one per language: 10,000 nodes must not copy it
             for node in flows.nodes.values():
@@ -125,16 +123,32 @@ class Vocabulary:
             elif head and last in self.courtesy_words:
                 words = head
             else:
-                shorter = next((words[len(prefix):] if words.startswith(prefix) else words[:-len(suffix)]
-                                for prefix, suffix in self.courtesy_affixes
-                                if words != prefix.strip() and (words.startswith(prefix) or words.endswith(suffix))),
-                               None)
-                if shorter is None:
+                for prefix, suffix in self.courtesy_affixes:
+                    if words.startswith(prefix) and words != prefix.strip():
+                        words = words[len(prefix):].strip()
+                        break
+                    if words.endswith(suffix) and words != suffix.strip():
+                        words = words[:-len(suffix)].strip()
+                        break
+                else:
                     return words
-                words = shorter.strip()
         return words
 
     def mentions_stop(self, words: str) -> bool:
         """Whether a stop word stands in a longer message: it may be an opt-out, or "the bus stop"."""
         return (any(word in self.stop_words for word in words.split())
                 or any(match.holds_phrase(words, span) for span in self.stop_spans))
+
+
+def _one_words_and_spans(words) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Words in command form, split into single words (looked up in a set) and the rest: several words, or
+    Chinese, where a word is found inside the text."""
+    words = set(words)
+    single = frozenset(w for w in words if " " not in w and not match.is_han(w))
+    return single, tuple(words - single)
+
+
+def _affixes(span: str) -> tuple[str, str]:
+    """How `span` stands at the start and at the end of a text: with a space, except in Chinese."""
+    joined = "" if match.is_han(span) else " "
+    return span + joined, joined + span

@@ -72,8 +72,8 @@ def state_of(args: Mapping[str, str], flows: Flows) -> State | None:
     if not silences.isdigit() or int(silences) > MAX_SILENCES_IN_URL:
         return None
     if stage == "language":
-        voiced = [code for code in flows.enabled_languages if flows.languages[code].voice] or ["en"]
-        return State(flows.language_node, voiced[0], stage="language", silences=int(silences))
+        first = flows.voiced_languages[0] if flows.voiced_languages else "en"
+        return State(flows.language_node, first, stage="language", silences=int(silences))
     if stage != "node":
         return None
     history = tuple(args["h"].split(",")) if args.get("h") else ()
@@ -95,8 +95,7 @@ class Speaker:
     def __init__(self, flows: Flows, translator: Translator):
         self.flows = flows
         self.translator = translator
-        voiced = [code for code in flows.enabled_languages if flows.languages[code].voice]
-        self.fallback = voiced[0] if voiced else "en"
+        self.fallback = flows.voiced_languages[0] if flows.voiced_languages else "en"
 
     def voice(self, lang: str) -> dict:
         language = self.flows.languages.get(lang)
