@@ -9,6 +9,7 @@ from datetime import datetime
 from bot import match, nodes
 from bot.flow import Flows, Option
 from bot.turn import (
+    Choice,
     TEXTABLE_AND_REMEMBERED,
     Facts,
     ForgetRequested,
@@ -23,6 +24,7 @@ from bot.turn import (
     TextRequested,
     Turn,
 )
+from bot.understand import Meaning
 from bot.vocabulary import Vocabulary
 
 MAX_SILENCES = 2  # a silent caller is asked again twice, then told the help lines and goodbye
@@ -75,21 +77,19 @@ def _text(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str, 
         return _anywhere(flows, phrase, now, state)  # any reasonable wording revokes consent (47 CFR 64.1200)
     if phrase:
         return _confirm_forget(flows, state, phrase[0])
-    turn = _answer(flows, vocabulary, state, match.normalize(text), found, now)
+    turn = _answer(flows, vocabulary, state, text, found, now)
     if vocabulary.mentions_stop(words):  # "the bus stop", or a real wish to stop: either way, say how
         turn = replace(turn, says=(*turn.says, Say.of("system:stop_hint")))
     return turn
 
 
-def _answer(flows: Flows, vocabulary: Vocabulary, state: State | None, typed: str, found: tuple[str, str] | None,
+def _answer(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str, found: tuple[str, str] | None,
             now: datetime) -> Turn:
     if state is None:
         if found and found[1] == "help":
-            state = State(flows.start, found[0])
-            return nodes.show(flows, state, flows.start, now, before=(Say.of("system:help"),), push=False,
-                              outcome="command:help")
-        return _welcome(flows, vocabulary, typed, found, now)
-    return _words(flows, vocabulary, state, typed, found, now)
+            return _help(flows, State(flows.start, found[0]), now)
+        return _welcome(flows, vocabulary, text, found, now)
+    return _words(flows, vocabulary, state, text, found, now)
 
 
 def _anywhere(flows: Flows, found: tuple[str, str], now: datetime, state: State | None = None) -> Turn:
@@ -114,35 +114,49 @@ def _confirm_forget(flows: Flows, state: State | None, phrase_lang: str) -> Turn
     return Turn((Say.of("system:forget_confirm"),), waiting, waiting.lang, outcome="forget:asked", footer=False)
 
 
-def _words(flows: Flows, vocabulary: Vocabulary, state: State, typed: str, found: tuple[str, str] | None,
+def _words(flows: Flows, vocabulary: Vocabulary, state: State, text: str, found: tuple[str, str] | None,
            now: datetime) -> Turn:
-    """What typed (or heard) words mean where the person is, in the order tried: a command word, an option's
-    key or label, a language's name, a flyer keyword, a place, then a guess at a misspelling."""
+    """What typed (or heard) words mean where the person is, in the order tried: an answer to a question the
+    line asked, a command word, an option's key or label, a language's name, what the words ask for
+    (a script, a page, a place), a language named in them, then a guess at a misspelt option."""
+    typed = match.normalize(text)
+    if state.stage == "clarify":
+        meanings = (state.item or "").split("|")
+        state = replace(state, stage="node", item=None)
+        if typed.isdigit() and 1 <= int(typed) <= len(meanings):
+            return _go(flows, state, _meaning(meanings[int(typed) - 1]), now)
+    elif state.stage == "place" and not found:
+        state = replace(state, stage="node", item=None)
     if found:
         word_lang, command = found
         if word_lang != state.lang and command in ("help", "language"):
             state = replace(state, lang=word_lang)  # "AYUDA" from an English session: answer in Spanish
         return _run_command(flows, state, command, now)
-    node = flows.nodes[state.node]
-    if not typed:
-        return nodes.brief(flows, state, (Say.of("system:empty"),), "unknown", now)
+    if not typed or match.command_form(text) in vocabulary.courtesy_words or typed in vocabulary.greetings:
+        # An emoji, "ok", "thanks", "hello": nothing to answer but the menu.
+        return nodes.show(flows, state, flows.start, now, push=False, outcome="acknowledged")
     offered = nodes.picks(flows, state, now)
     picked = _option(vocabulary, state, offered, typed)
     if picked:
         return _follow(flows, state, picked, now)
+    if not offered and typed.isdigit() and state.history:
+        # After a script, people type the next number of the menu they came from.
+        back = replace(state, node=state.history[-1], history=state.history[:-1])
+        picked = _option(vocabulary, back, nodes.picks(flows, back, now), typed)
+        if picked:
+            return _follow(flows, back, picked, now)
     if typed in vocabulary.language_names:
         return _switch_language(flows, state, vocabulary.language_names[typed], now)
-    if typed in vocabulary.keywords:
-        return nodes.show(flows, state, vocabulary.keywords[typed][0], now, outcome="keyword")
-    # Anywhere, a place's exact name answers; at the safe-spaces node a misspelt one does too.
-    place = vocabulary.places.get(state.lang, {}).get(typed)
-    if place is None and node.lookup == "places":
-        place = match.fuzzy_pick(typed, vocabulary.places.get(state.lang, {}))
-    if place:
-        return _place_answer(flows, state, place, now)
+    understood = _understood(flows, vocabulary, state, text, now)
+    if understood:
+        return understood
+    named = vocabulary.named_language(typed)
+    if named and named != state.lang:
+        return _switch_language(flows, state, named, now)  # "lo tienen en ingles?"
+    node = flows.nodes[state.node]
     guess = None
     for pool in vocabulary.fuzzy.get((state.lang, node.id), ()):
-        guess = match.fuzzy_pick(typed, pool)
+        guess = match.fuzzy_pick(text, pool, ignore=vocabulary.common)
         if guess:
             break
     if guess:
@@ -155,6 +169,56 @@ def _words(flows: Flows, vocabulary: Vocabulary, state: State, typed: str, found
             return nodes.show(flows, state, value, now, outcome="keyword")
         return _switch_language(flows, state, value, now)
     return nodes.brief(flows, state, (Say.of("system:unknown"),), "unknown", now)
+
+
+def _understood(flows: Flows, vocabulary: Vocabulary, state: State, text: str, now: datetime) -> Turn | None:
+    """The script, page or place the words ask for; a question when two or three come close; the menu they
+    point to when they ask for nothing more specific ("la migra"); None when they point nowhere."""
+    reading = vocabulary.understanding.read(text)
+    if reading.sure:
+        return _go(flows, state, reading.sure, now)
+    if len(reading.close) > 1:
+        return _clarify(flows, state, reading.close, now)
+    if reading.menus:
+        return nodes.show(flows, state, reading.menus[0].target, now, outcome="understood")
+    return None
+
+
+def _meaning(saved: str) -> Meaning:
+    kind, _, target = saved.partition(":")
+    return Meaning(kind, target)
+
+
+def _go(flows: Flows, state: State, meaning: Meaning, now: datetime) -> Turn:
+    if meaning.kind == "place":
+        return _place_answer(flows, state, meaning.target, now)
+    return nodes.show(flows, state, meaning.target, now, outcome="understood")
+
+
+def _clarify(flows: Flows, state: State, meanings: tuple[Meaning, ...], now: datetime) -> Turn:
+    """A wrong script is worse than a question: offer only the few things the words could mean."""
+    asking = replace(state, stage="clarify", item="|".join(f"{m.kind}:{m.target}" for m in meanings), page=0)
+    options = tuple(Choice(str(number), _label(flows, meaning)) for number, meaning in enumerate(meanings, start=1))
+    return Turn((Say.of("system:clarify"),), asking, state.lang, state.node, options, outcome="clarify",
+                footer=True)
+
+
+def _label(flows: Flows, meaning: Meaning) -> Say:
+    """How a question names a meaning: the menu label that leads to it, or the place's name."""
+    if meaning.kind == "place":
+        return Say(next(p.name for p in flows.places if p.id == meaning.target))
+    label = next((o.label for node in flows.nodes.values() for o in node.options if o.target == meaning.target),
+                 None)
+    return Say(label or meaning.target)
+
+
+def _help(flows: Flows, state: State, now: datetime) -> Turn:
+    """HELP: 911 first, then the help lines, then how to use the line, on one screen."""
+    lines = tuple(Say.of("system:hotline_short", name=MessageRef(h.name), phone=h.phone) for h in flows.hotlines)
+    says = (Say.of("system:help_911"), *lines, Say.of("system:help"))
+    return Turn(says, replace(state, page=0, stage="node", item=None), state.lang, state.node,
+                nodes.choices(flows, state, now) if state.node != flows.start else (), outcome="command:help",
+                footer=state.node != flows.start)
 
 
 def _command(vocabulary: Vocabulary, typed: str, lang: str) -> tuple[str, str] | None:
@@ -176,14 +240,18 @@ def _run_command(flows: Flows, state: State, command: str, now: datetime) -> Tur
             return nodes.show(flows, state, flows.start, now, push=False, outcome="command:back")
         back = replace(state, history=state.history[:-1])
         return nodes.show(flows, back, state.history[-1], now, push=False, outcome="command:back")
+    if command == "more" and state.stage == "place" and state.item:
+        return _place_answer(flows, state, _meaning(state.item).target, now, page=state.page + 1)
     if command == "more":
         return nodes.show(flows, state, state.node, now, push=False, page=state.page + 1, outcome="command:more")
     if command == "language":
         return nodes.show(flows, state, flows.language_node, now, outcome="command:language")
+    if command == "repeat" and state.stage == "place" and state.item:
+        return _place_answer(flows, state, _meaning(state.item).target, now)
     if command == "repeat":
         return nodes.repeat(flows, state, now)
     if command == "help":
-        return nodes.brief(flows, state, (Say.of("system:help"),), "command:help", now)
+        return _help(flows, state, now)
     raise ValueError(f"no such command: {command}")  # the flow loader allows only the commands above
 
 
@@ -220,39 +288,68 @@ def _switch_language(flows: Flows, state: State, lang: str, now: datetime) -> Tu
     return nodes.show(flows, state, node, now, push=False, outcome="language")
 
 
-def _place_answer(flows: Flows, state: State, place_id: str, now: datetime) -> Turn:
+def _place_answer(flows: Flows, state: State, place_id: str, now: datetime, page: int = 0) -> Turn:
+    """A kind of place: what protects it, and that agents can still stop people in its public areas. It is kept
+    in the state, so MORE pages this answer and not the menu under it."""
     place = next(p for p in flows.places if p.id == place_id)
-    says = (Say.of("system:place_found", name=MessageRef(place.name)), Say(place.note))
-    return nodes.brief(flows, state, says, "place", now)
+    says: tuple[Say, ...] = (Say(place.note),)
+    if place.protection != "none":
+        says = (Say.of("system:place_found", name=MessageRef(place.name)), *says)
+    at = replace(state, stage="node", item=None)
+    turn = nodes.brief(flows, at, says, "place", now)
+    return replace(turn, state=replace(turn.state, stage="place", item=f"place:{place_id}", page=page), page=page)
 
 
-def _welcome(flows: Flows, vocabulary: Vocabulary, typed: str, found: tuple[str, str] | None,
+def _welcome(flows: Flows, vocabulary: Vocabulary, text: str, found: tuple[str, str] | None,
              now: datetime) -> Turn:
-    """A first message: start in the language it is written in, or offer every language by its own name."""
-    lang = vocabulary.greetings.get(typed) or vocabulary.language_names.get(typed) or (found[0] if found else None)
-    if lang is None:
-        for word in typed.split():
-            lang = vocabulary.greetings.get(word) or vocabulary.language_names.get(word)
-            if lang:
-                break
+    """A first message: answered in the language it is written in, with one line about the line after the
+    answer; a hello gets the menu; every language by its own name only when the language cannot be told."""
+    typed = match.normalize(text)
+    greeted = _greeting(vocabulary, typed)
+    named = vocabulary.named_language(typed)
+    guess = vocabulary.guesser.guess(text)
+    lang = named or greeted or (found[0] if found else None) or guess.lang
+    if lang is not None:
+        state = State(flows.start, lang)
+        answer = None if found or typed in vocabulary.greetings else _understood(flows, vocabulary, state, text, now)
+        if answer is not None:
+            return _first_note(answer)
+        if named or greeted or found or guess.sure:
+            return nodes.show(flows, state, flows.start, now, before=(Say.of("system:welcome"),), push=False,
+                              outcome="welcome")
+    if guess.other:
+        # Written in a language the line does not speak: say which it does, each in its own words.
+        offered = tuple(flows.languages[code].name for code in flows.enabled_languages)
+        return Turn((Say.of("system:languages_offered", lang="en", languages=", ".join(offered)),),
+                    State(flows.language_node, "en"), "en", flows.language_node, (), outcome="welcome:other",
+                    footer=False)
+    # Not known which language: one short line in each, each with its own digit.
+    says = tuple(Say.of("system:choose_language", lang=option.language, key=option.key)
+                 for option in flows.nodes[flows.language_node].options
+                 if option.language in flows.enabled_languages)
+    state = State(flows.language_node, "en")
+    return Turn(says, state, "en", state.node, (), outcome="welcome", footer=False)
+
+
+def _greeting(vocabulary: Vocabulary, typed: str) -> str | None:
+    """The language of a greeting the message is or starts with ("hola", "hola buenas", "你好啊")."""
+    lang = vocabulary.greetings.get(typed)
+    words = typed.split()
+    for size in (2, 1):
+        lang = lang or vocabulary.greetings.get(" ".join(words[:size]))
     if lang is None and typed and not typed.isascii():
         # "你好啊", "مرحبا بك": a greeting at the start, with no space after it to split on.
         lang = next((code for greeting, code in vocabulary.greetings.items()
                      if len(greeting) >= 2 and not greeting.isascii() and typed.startswith(greeting)), None)
-    shortcut, shortcut_lang = vocabulary.keywords.get(typed, (None, None))
-    if lang is None and shortcut is None:
-        # Not yet known which language: one short line in each, each with its own digit.
-        says = tuple(Say.of("system:choose_language", lang=option.language, key=option.key)
-                     for option in flows.nodes[flows.language_node].options
-                     if option.language in flows.enabled_languages)
-        state = State(flows.language_node, "en")
-        return Turn(says, state, "en", state.node, (), outcome="welcome", footer=False)
-    if shortcut and shortcut != flows.start:
-        # A word from a flyer: straight to what it promised, in the flyer's language.
-        return nodes.show(flows, State(flows.start, lang or shortcut_lang or "en"), shortcut, now, outcome="welcome")
-    state = State(flows.start, lang or "en")
-    return nodes.show(flows, state, flows.start, now, before=(Say.of("system:welcome"),), push=False,
-                      outcome="welcome")
+    return lang
+
+
+def _first_note(answer: Turn) -> Turn:
+    """The first reply to a new number answers first, then says in one line what the line is: no cost from
+    it, how to stop, what it keeps, how to change language. A menu's question stays last, by its choices."""
+    note = Say.of("system:first_note")
+    says = (*answer.says[:-1], note, answer.says[-1]) if answer.options else (*answer.says, note)
+    return replace(answer, says=says, outcome="welcome:answered")
 
 
 # ---------------------------------------------------------------- calls

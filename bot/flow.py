@@ -13,7 +13,7 @@ from bot.problems import FlowError, Problem  # noqa: F401  (part of this module'
 
 DENVER = ZoneInfo("America/Denver")
 COMMANDS = ("menu", "back", "help", "more", "language", "stop", "start", "forget")
-PHRASES = ("stop", "forget", "confirm", "courtesy")
+PHRASES = ("stop", "forget", "confirm", "courtesy", "common")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.flow import Language, Node, Problem, Source
 from bot.flowfile import ParsedFile
-from bot.match import normalize
+from bot.match import command_form
 
 # node id -> (the file that defines it, its path there): how a problem about a node finds its line.
 Places = dict[str, tuple[ParsedFile, tuple]]
@@ -30,17 +30,28 @@ def unreachable(nodes: dict[str, Node], start: str, node_at: Places) -> list[Pro
             for node_id in nodes if node_id not in reached]
 
 
-def keyword_clashes(nodes: dict[str, Node], node_at: Places) -> list[Problem]:
-    """A keyword that two nodes claim: the bot could only ever take a person to the first."""
+def keyword_clashes(nodes: dict[str, Node], node_at: Places,
+                    places: list[tuple[str, tuple[str, ...], ParsedFile, tuple]] = ()) -> list[Problem]:
+    """A keyword that leads to two places (nodes, or kinds of place in places.yaml): a message holding only it
+    gets a question instead of an answer. A warning, since asking is safe; staff may mean it."""
     problems: list[Problem] = []
     owner: dict[str, str] = {}
+
+    def claim(word: str, target: str, parsed: ParsedFile, at: tuple, node: str) -> None:
+        key = command_form(word.rstrip("*"))  # the same folding the bot uses when it matches
+        first = owner.setdefault(key, target)
+        if first != target:
+            problems.append(Problem(parsed.name, parsed.line_of(at), node,
+                                    f"the keyword {word!r} also leads to {first}: a message with only it will get "
+                                    "a question, not an answer.", warning=True))
+
     for node_id, node in nodes.items():
+        parsed, at = node_at[node_id]
         for word, _lang in node.keywords:
-            key = normalize(word)  # the same folding the bot uses when it matches
-            if key in owner:
-                problems.append(_at(node_at, node_id, ("keywords",),
-                                    f"the keyword {word!r} already leads to {owner[key]}."))
-            owner.setdefault(key, node_id)
+            claim(word, node_id, parsed, at + ("keywords",), node_id)
+    for place_id, words, parsed, at in places:
+        for word in words:
+            claim(word, f"places:{place_id}", parsed, at + ("keywords",), f"places:{place_id}")
     return problems
 
 

@@ -129,15 +129,17 @@ def _distinctive(candidates: Mapping[str, object]) -> tuple[list[str], list[obje
     return words, values
 
 
-def fuzzy_pick(text: str, candidates: Mapping[str, object], cutoff: int = FUZZY_CUTOFF):
+def fuzzy_pick(text: str, candidates: Mapping[str, object], cutoff: int = FUZZY_CUTOFF,
+               ignore: frozenset[str] = frozenset()):
     """The value whose phrase best matches a word of `text`, or None if none does or two tie.
 
     `candidates` maps a normalized phrase to what it stands for. A phrase counts by its
     distinctive words (those no other value's phrases share), so "door" picks "At your door"
-    while the "your" that every label has decides nothing."""
+    while the "your" that every label has decides nothing. Words in `ignore` (a language's common words:
+    "esta", "you") are never guessed from: "la migra esta aqui" must not pick "Sobre esta línea"."""
     if _script(text) != "latin":
         return prefix_pick(text, candidates)
-    typed = _significant(normalize(text).split())
+    typed = [word for word in _significant(normalize(text).split()) if word not in ignore]
     if not typed or not candidates:
         return None
     words, owners = _distinctive(candidates)

@@ -78,7 +78,8 @@ def picks(flows: Flows, state: State, now: datetime) -> tuple[Pick, ...]:
 
 def items(flows: Flows, node: Node, now: datetime) -> list[Say]:
     if node.data == "places":
-        return [Say.of("system:place_item", name=MessageRef(p.name)) for p in flows.places]
+        # Only places a rule covers: the entry for places with none is there to answer honestly, not to list.
+        return [Say.of("system:place_item", name=MessageRef(p.name)) for p in flows.places if p.protection != "none"]
     if node.data == "hotlines":
         return [Say.of("system:hotline_item", name=MessageRef(h.name), phone=h.phone, note=MessageRef(h.note))
                 for h in flows.hotlines]

@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.chat import WebhookCaller, WebhookPhone
 from bot.flow import Flows
 from bot.i18n import Translator
+from bot.turn import MessageRef, Say
 
 # The order says how bad: an opt-out nobody asked for is the worst thing the line can do.
 VERDICTS = ("right", "clarified", "not understood", "wrong", "unasked opt-out")
@@ -88,16 +89,33 @@ class Judge:
         self.marks: dict[str, list[tuple[str, str]]] = {}  # destination -> [(language, opening words)]
         places = {place.id for place in flows.places}
         destinations = {**{f"script:{k}": v for k, v in SCRIPTS.items()},
-                        **{f"place:{kind}": f"places:{pid}/note" for kind, pid in PLACE_IDS.items()
-                           if pid in places},
                         "privacy": "main:privacy", "about": "main:about", "menu": flows.start,
                         "languages": "system:choose_language", "stopped": "system:stopped",
                         "forgotten": "system:forgotten", "forget asked": "system:forget_confirm",
-                        "safe places": "safe:menu",
+                        "safe places": "safe:menu", "clarify": "system:clarify",
                         "language menu": flows.language_node}
+        destinations.update({"no entry": f"places:{p.id}/note" for p in flows.places if p.protection == "none"})
+        for kind, pid in PLACE_IDS.items():  # a place by its name line: the notes open alike ("Under the county")
+            if pid in places:
+                name = MessageRef(f"places:{pid}/name")
+                self.marks[f"place:{kind}"] = [
+                    (lang, translator.render(lang, Say.of("system:place_found", name=name)))
+                    for lang in flows.enabled_languages]
         for name, message_id in destinations.items():
             if message_id in flows.strings:
                 self.marks[name] = [(lang, self._opening(lang, message_id)) for lang in flows.enabled_languages]
+        # How a clarifying question names each script or place it offers: its menu label, or the place's name.
+        self.labels: dict[str, list[tuple[str, str]]] = {}
+        labels = {o.target: o.label for node in flows.nodes.values() for o in node.options if o.target}
+        for name, node_id in SCRIPTS.items():
+            if node_id in labels:
+                self.labels[f"script:{name}"] = [(lang, translator.text(lang, labels[node_id]))
+                                                 for lang in flows.enabled_languages]
+        for kind, pid in PLACE_IDS.items():
+            place = next((p for p in flows.places if p.id == pid), None)
+            if place:
+                self.labels[f"place:{kind}"] = [(lang, translator.text(lang, place.name))
+                                                for lang in flows.enabled_languages]
 
     def _opening(self, lang: str, message_id: str) -> str:
         if self.voice and f"{message_id}/voice" in self.flows.strings:
@@ -127,8 +145,11 @@ class Judge:
             return ("right" if found.keys() & {"forgotten", "forget asked"} else "not understood"), names
         if "forget asked" in found:
             return "wrong", names  # a question about deleting, to someone who did not ask for it
-        destinations = {n for n in found if n.startswith(("script:", "place:")) or n in ("privacy", "about")}
         right = self._right(intent, example.lang)
+        if "clarify" in found:
+            offered = self.offered(reply)
+            return ("clarified" if right & offered and len(offered) <= 3 else "not understood"), names
+        destinations = {n for n in found if n.startswith(("script:", "place:")) or n in ("privacy", "about", "no entry")}
         if destinations - right:
             return "wrong", names  # another script, a place or a page it did not ask for: worse than a question
         if destinations & right or intent in ("greeting", "unclear"):
@@ -139,20 +160,26 @@ class Judge:
             return "right", names  # a kind the line has nothing on: the safe places menu, never a claim
         return "not understood", names
 
+    def offered(self, reply: str) -> set[str]:
+        """The scripts and places a clarifying question offers, found by their labels."""
+        flat = " ".join(reply.split())
+        return {name for name, labels in self.labels.items() if any(label in flat for _lang, label in labels)}
+
+    def _right(self, intent: str, lang: str) -> set[str]:
+        if intent in SCRIPTS:
+            return {f"script:{intent}"}
+        if intent.startswith("safe_place:"):
+            kind = intent.split(":", 1)[1]
+            # A kind of place the line has no entry for: the honest "no entry" answer is right.
+            return {f"place:{kind}"} if f"place:{kind}" in self.marks else {"no entry"}
+        if intent == "privacy":
+            return {"privacy", "about"}
+        return set()
+
     @staticmethod
     def _in_language(found: dict[str, set[str]], code: str) -> bool:
         code = LANGS.get(code, code)
         return code in found.get("menu", set()) or "languages" in found or "language menu" in found
-
-    @staticmethod
-    def _right(intent: str, lang: str) -> set[str]:
-        if intent in SCRIPTS:
-            return {f"script:{intent}"}
-        if intent.startswith("safe_place:"):
-            return {f"place:{intent.split(':', 1)[1]}"}
-        if intent == "privacy":
-            return {"privacy", "about"}
-        return set()
 
 
 def check(examples: list[Example], client, flows: Flows, translator: Translator, auth_token: str,

@@ -92,7 +92,12 @@ def paginate(blocks: list[list[str]], budget: int, hint: str) -> list[str]:
         pages.append("\n".join(taken + [hint]))
         if block:
             queue.insert(0, block)
-    if current:
+    if current == blocks[-1] and len(current) == 1 and pages:
+        # Only the footer is left: it takes the MORE hint's place on the page before, or is left out, so no
+        # page ever holds the footer alone.
+        merged = pages[-1].rsplit("\n", 1)[0]
+        pages[-1] = f"{merged}\n{current[0]}" if _fits(f"{merged}\n{current[0]}", budget) else merged
+    elif current:
         pages.append("\n".join(current))
     return pages
 

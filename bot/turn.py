@@ -88,7 +88,9 @@ TEXTABLE_AND_REMEMBERED = Facts()  # what a text conversation can count on while
 # ---------------------------------------------------------------- where the person is
 
 # A call choosing its language is at the language stage; a text that asked to be forgotten waits for its yes.
-STAGES = ("node", "language", "forget")
+# node: at a node; language: a call choosing its language; forget: asked to confirm a deletion;
+# clarify: asked which of a few meanings (item: "node:rights:door|place:hospitals"); place: a place's answer (item).
+STAGES = ("node", "language", "forget", "clarify", "place")
 
 
 @dataclass(frozen=True)
@@ -122,9 +124,19 @@ class State:
             return None
         if state.node not in flows.nodes or state.lang not in flows.enabled_languages:
             return None
-        if state.item is not None and flows.event(state.item) is None:
+        if state.stage in ("clarify", "place"):
+            if not state.item or not all(_exists(flows, meaning) for meaning in state.item.split("|")):
+                state = replace(state, stage="node", item=None)  # what was asked about left the flows
+            elif state.stage == "place" and state.item.startswith("node:"):
+                state = replace(state, stage="node", item=None)
+        elif state.item is not None and flows.event(state.item) is None:
             state = replace(state, item=None)  # the event was taken out of events.yaml
         return replace(state, history=tuple(h for h in state.history if h in flows.nodes))
+
+
+def _exists(flows: Flows, meaning: str) -> bool:
+    kind, _, target = meaning.partition(":")
+    return (kind == "node" and target in flows.nodes) or (kind == "place" and any(p.id == target for p in flows.places))
 
 
 # ---------------------------------------------------------------- effects

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot import match
+from bot.detect import LanguageGuesser
 from bot.flow import Flows
+from bot.understand import Meaning, Understanding, fold_arabic
 
 # Commands that must only ever match exactly: a guess must never unsubscribe or erase anybody.
 EXACT_ONLY = ("stop", "start", "forget", "help")
@@ -35,6 +37,9 @@ class Vocabulary:
     stop_spans: tuple[str, ...] = ()
     courtesy_words: frozenset[str] = frozenset()  # may stand around a command; longer and Chinese ones below
     courtesy_affixes: tuple[tuple[str, str], ...] = ()  # (as a prefix, as a suffix): "por favor " / " por favor"
+    understanding: Understanding = field(default_factory=Understanding)  # what a message asks for
+    guesser: LanguageGuesser = field(default_factory=lambda: LanguageGuesser({}, ()))  # what it is written in
+    common: frozenset[str] = frozenset()  # words too common to pick an option ("esta", "you")
 
     @classmethod
     def build(cls, flows: Flows, translate) -> Vocabulary:
@@ -78,7 +83,9 @@ class Vocabulary:
             han_phrases=tuple(entry for entry in phrases if match.is_han(entry[0])),
             confirm=match.index((word, lang.code) for lang in enabled for word in lang.phrases.get("confirm", ())),
             stop_words=stop_words, stop_spans=stop_spans, courtesy_words=courtesy_words,
-            courtesy_affixes=tuple(_affixes(span) for span in sorted(courtesy_spans, key=len, reverse=True)))
+            courtesy_affixes=tuple(_affixes(span) for span in sorted(courtesy_spans, key=len, reverse=True)),
+            understanding=_understanding(flows, translate), guesser=_guesser(flows),
+            common=frozenset(match.command_form(word) for lang in enabled for word in lang.phrases.get("common", ())))
         for code in flows.enabled_languages:
             shared = vocabulary._global_pool(code)  # one per language: 10,000 nodes must not copy it
             for node in flows.nodes.values():
@@ -87,15 +94,14 @@ class Vocabulary:
         return vocabulary
 
     def _global_pool(self, lang: str) -> dict[str, tuple]:
-        """What a misspelt word may be guessed as anywhere: commands, shortcuts and language names.
+        """What a misspelt word may be guessed as anywhere: commands and language names (keywords are guessed
+        by the understanding, which weighs them against each other).
         It is tried after the menu's own options, so a shortcut word never hides an option."""
         pool: dict[str, tuple] = {}
         for word, meanings in self.commands.items():
             for code, name in meanings:
                 if code == lang and name not in EXACT_ONLY:
                     pool.setdefault(word, ("command", name))
-        for word, (node, _lang) in self.keywords.items():
-            pool.setdefault(word, ("node", node))
         for word, code in self.language_names.items():
             pool.setdefault(word, ("language", code))
         return pool
@@ -112,6 +118,20 @@ class Vocabulary:
                 if match.holds_phrase(words, phrase):
                     return lang, kind
         return None
+
+    def named_language(self, typed: str) -> str | None:
+        """The language a message names ("en español", "có tiếng Anh không", "可以用英文吗"), the first one named."""
+        words = [fold_arabic(word) for word in typed.split()]
+        folded = " ".join(words)
+        best: tuple[int, str] | None = None
+        for name, code in self.language_names.items():
+            if match.is_han(name):
+                at = typed.replace(" ", "").find(name.replace(" ", ""))
+            else:
+                at = f" {folded} ".find(f" {' '.join(fold_arabic(w) for w in name.split())} ")
+            if at >= 0 and (best is None or at < best[0]):
+                best = (at, code)
+        return best[1] if best else None
 
     def bare(self, words: str) -> str:
         """`words` without the courtesy words at either end, so "stop please" is the command "stop"."""
@@ -138,6 +158,42 @@ class Vocabulary:
         """Whether a stop word stands in a longer message: it may be an opt-out, or "the bus stop"."""
         return (any(word in self.stop_words for word in words.split())
                 or any(match.holds_phrase(words, span) for span in self.stop_spans))
+
+
+def _understanding(flows: Flows, translate) -> Understanding:
+    """Every node's keywords, and every place's keywords and names in every language, as meanings; a node is
+    a menu when it offers options, and a menu's evidence supports what it leads to."""
+    keywords = [(word, Meaning("node", node.id)) for node in flows.nodes.values() for word, _lang in node.keywords]
+    for place in flows.places:
+        names = {translate(code, place.name) for code in (*flows.enabled_languages, "en")}
+        keywords += [(word, Meaning("place", place.id)) for word in (*place.keywords, *names)]
+    parents: dict[Meaning, Meaning] = {}
+    for node in flows.nodes.values():
+        for option in node.options:
+            if option.target and option.target != flows.start:
+                parents.setdefault(Meaning("node", option.target), Meaning("node", node.id))
+    lookup = next((node.id for node in flows.nodes.values() if node.lookup == "places"), None)
+    if lookup:  # a place is asked about where the list of places hangs: the safe places menu
+        place_menu = parents.get(Meaning("node", lookup), Meaning("node", lookup))
+        parents.update({Meaning("place", place.id): place_menu for place in flows.places})
+    menus = [Meaning("node", node.id) for node in flows.nodes.values() if node.options]
+    common = [word for code in flows.enabled_languages for word in flows.languages[code].phrases.get("common", ())]
+    return Understanding.build(keywords, common, parents, menus)
+
+
+def _guesser(flows: Flows) -> LanguageGuesser:
+    """The words that tell each language: its common words, commands, greetings, names and keywords."""
+    words: dict[str, set[str]] = {code: set() for code in flows.enabled_languages}
+    for code in flows.enabled_languages:
+        lang = flows.languages[code]
+        # Not the names of languages: "spanish" is English and "inglés" Spanish.
+        phrases = [*lang.phrases.get("common", ()), *lang.greetings,
+                   *(word for group in lang.commands.values() for word in group),
+                   *(word for kind in ("stop", "forget", "courtesy") for word in lang.phrases.get(kind, ()))]
+        phrases += [word for node in flows.nodes.values() for word, group in node.keywords if group == code]
+        for phrase in phrases:
+            words[code].update(match.command_form(phrase.rstrip("*")).split())
+    return LanguageGuesser({code: frozenset(found) for code, found in words.items()}, flows.enabled_languages)
 
 
 def _one_words_and_spans(words) -> tuple[frozenset[str], tuple[str, ...]]:

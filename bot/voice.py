@@ -54,7 +54,7 @@ def url(state: State | None, silent: bool = False) -> str:
     if state is not None and state.stage == "language":
         query["s"] = "language"
     elif state is not None:
-        query.update(s="node", n=state.node, l=state.lang)
+        query.update(s=state.stage, n=state.node, l=state.lang)
         if state.history:
             query["h"] = ",".join(state.history[-MAX_HISTORY_IN_URL:])
         if state.item:
@@ -74,14 +74,14 @@ def state_of(args: Mapping[str, str], flows: Flows) -> State | None:
     if stage == "language":
         first = flows.voiced_languages[0] if flows.voiced_languages else "en"
         return State(flows.language_node, first, stage="language", silences=int(silences))
-    if stage != "node":
+    if stage not in ("node", "clarify", "place"):
         return None
     history = tuple(args["h"].split(",")) if args.get("h") else ()
     if any(not _NODE_ID.match(node) for node in (args.get("n", ""), *history)):
         return None
-    saved = {"n": args["n"], "l": args.get("l", ""), "h": history, "i": args.get("i")}
+    saved = {"n": args["n"], "l": args.get("l", ""), "h": history, "i": args.get("i"), "s": stage}
     state = State.from_dict(saved, flows)
-    if state is None or state.history != history or state.item != saved["i"]:
+    if state is None or state.history != history or state.item != saved["i"] or state.stage != stage:
         return None  # something in it was taken out of the flows: better to start over than guess
     return replace(state, silences=int(silences))
 

@@ -1,0 +1,231 @@
+"""Understanding a person's own words: what a message asks for (a script, a page, a kind of place) and which
+language it is written in. Pure; built once per process from the flows (each node's and place's keywords, each
+language's common words) and kept in the Vocabulary.
+
+A message is read as words (Chinese as characters) after folding case and accents. Each keyword that stands in
+it, word for word and in order, is evidence for what it belongs to, weighed by its length; longer keywords claim
+their words first, so "traffic stop" is not also read as "stop". A word that no keyword holds may still be a
+misspelling of one ("hosptial"); the common words of a language ("the", "esta", "you") never count. A message
+that matches nothing specific may still match a menu ("la migra" alone: the rights menu)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from bot import match
+
+WILDCARD = "*"  # a keyword ending in * matches any word that starts with it: "detenid*" for detenido, detenida
+MIN_STEM = 3  # a wildcard keyword needs at least this many letters before the *
+FUZZY_CUTOFF = 86  # rapidfuzz ratio: "hosptial" (87.5) and "libary" (92.3) count, "cart" for "card" (75) does not
+MIN_FUZZY_WORD = 5  # shorter words are too easily one letter from another word
+FUZZY_WEIGHT = 0.8  # a guessed word counts a little less than a word spelt right
+CLOSE = 0.75  # a runner-up this close to the best (as a share of its score) makes the message ambiguous
+MAX_CHOICES = 3  # a clarifying question offers at most this many
+PLACE_WEIGHT = 1.0  # what naming a kind of place adds to its keyword's weight
+SUPPORT = 0.5  # evidence for a menu counts this much towards each thing under it (a place's menu, a script's)
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """Something a message can ask for: a node of the flows, or a kind of place."""
+
+    kind: str  # "node" or "place"
+    target: str  # node id or place id
+
+
+@dataclass(frozen=True)
+class Keyword:
+    words: tuple[str, ...]  # in command form; Chinese as one string of characters
+    meaning: Meaning
+    wildcard: bool = False  # the last word is a stem
+
+
+Span = tuple[float, int, int, Keyword]  # a keyword found in a message: its weight, where it starts and ends
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a message was understood to ask for: the specific meanings it supports, best first, each with
+    its score, and the menus it supports when it supports nothing more specific."""
+
+    ranked: tuple[tuple[Meaning, float], ...] = ()
+    menus: tuple[Meaning, ...] = ()
+
+    @property
+    def sure(self) -> Meaning | None:
+        """The one meaning the message asks for, when no other comes close."""
+        if not self.ranked:
+            return None
+        if len(self.ranked) > 1 and self.ranked[1][1] >= self.ranked[0][1] * CLOSE:
+            return None
+        return self.ranked[0][0]
+
+    @property
+    def close(self) -> tuple[Meaning, ...]:
+        """The meanings close enough to the best to be asked about (at most MAX_CHOICES): empty if too many are."""
+        if not self.ranked:
+            return ()
+        best = self.ranked[0][1]
+        near = tuple(meaning for meaning, score in self.ranked if score >= best * CLOSE)
+        return near if len(near) <= MAX_CHOICES else ()
+
+
+@dataclass
+class Understanding:
+    """Every keyword of every language, indexed so a message is checked only against what its words can start."""
+
+    by_first_word: dict[str, list[Keyword]] = field(default_factory=dict)
+    by_stem: dict[str, list[Keyword]] = field(default_factory=dict)  # wildcard keywords, by their first letters
+    han: list[Keyword] = field(default_factory=list)
+    guessable: dict[str, list[Meaning]] = field(default_factory=dict)  # single words a misspelling may be
+    common: frozenset[str] = frozenset()  # words that never decide anything, in every language
+    parents: dict[Meaning, Meaning] = field(default_factory=dict)  # a script's menu, a place's menu
+    menus: frozenset[Meaning] = frozenset()  # meanings that are menus: chosen only when nothing specific is
+
+    @classmethod
+    def build(cls, keywords: Iterable[tuple[str, Meaning]], common: Iterable[str],
+              parents: dict[Meaning, Meaning], menus: Iterable[Meaning]) -> Understanding:
+        understanding = cls(common=frozenset(match.command_form(word) for word in common), parents=parents,
+                            menus=frozenset(menus))
+        for phrase, meaning in keywords:
+            understanding._add(phrase, meaning)
+        return understanding
+
+    def _add(self, phrase: str, meaning: Meaning) -> None:
+        wildcard = phrase.rstrip().endswith(WILDCARD)
+        form = match.command_form(phrase.rstrip().rstrip(WILDCARD))
+        if not form:
+            return
+        if match.is_han(form):
+            self.han.append(Keyword((form.replace(" ", ""),), meaning))
+            return
+        words = tuple(fold_arabic(word) for word in form.split())
+        keyword = Keyword(words, meaning, wildcard and len(words[-1]) >= MIN_STEM)
+        if keyword.wildcard and len(words) == 1:
+            self.by_stem.setdefault(words[0][:MIN_STEM], []).append(keyword)
+        else:
+            self.by_first_word.setdefault(words[0], []).append(keyword)
+        if len(words) == 1 and not keyword.wildcard and len(words[0]) >= MIN_FUZZY_WORD and words[0].isascii():
+            meanings = self.guessable.setdefault(words[0], [])
+            if meaning not in meanings:
+                meanings.append(meaning)
+
+    # ------------------------------------------------------------ reading a message
+
+    def read(self, text: str) -> Reading:
+        form = match.command_form(text)
+        words = [fold_arabic(word) for word in form.split()]
+        found: list[Span] = []
+        for index, word in enumerate(words):
+            for keyword in (*self.by_first_word.get(word, ()), *self.by_stem.get(word[:MIN_STEM], ())):
+                if _holds_at(words, index, keyword):
+                    found.append((_weight(keyword, len(keyword.words)), index, index + len(keyword.words), keyword))
+        han_found = self._han(form)
+        scores = self._claim(found) if found else {}
+        for meaning, weight in han_found.items():
+            scores[meaning] = scores.get(meaning, 0.0) + weight
+        if not found:
+            for meaning, weight in self._guesses(words).items():
+                scores[meaning] = scores.get(meaning, 0.0) + weight
+        return self._rank(scores)
+
+    def _han(self, form: str) -> dict[Meaning, float]:
+        """Chinese keywords, by characters: a longer keyword claims its characters before a shorter one."""
+        characters = form.replace(" ", "")
+        if not match.is_han(characters):
+            return {}
+        spans = []
+        for keyword in self.han:
+            chars = keyword.words[0]
+            start = characters.find(chars)
+            while start >= 0:
+                spans.append((_weight(keyword, len(chars) / 2), start, start + len(chars), keyword))
+                start = characters.find(chars, start + 1)
+        return self._claim(spans)
+
+    @staticmethod
+    def _claim(spans: list[Span]) -> dict[Meaning, float]:
+        """Each stretch of the text counts once, for the longest keyword that holds it; a keyword counts once
+        however often it is repeated ("court ... metro court")."""
+        taken: set[int] = set()
+        scores: dict[Meaning, float] = {}
+        counted: set[Keyword] = set()
+        for weight, start, end, keyword in sorted(spans, key=lambda s: (s[1] - s[2], s[1])):
+            places = set(range(start, end))
+            if places & taken:
+                continue
+            taken |= places
+            if keyword not in counted:
+                counted.add(keyword)
+                scores[keyword.meaning] = scores.get(keyword.meaning, 0.0) + weight
+        return scores
+
+    def _guesses(self, words: list[str]) -> dict[Meaning, float]:
+        """Misspelt keywords: a long word that is no common word, scored against the one-word keywords."""
+        scores: dict[Meaning, float] = {}
+        pool = list(self.guessable)
+        for word in words:
+            if len(word) < MIN_FUZZY_WORD or word in self.common or not word.isascii() or word in self.guessable:
+                continue
+            best = process.extractOne(word, pool, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            if best:
+                for meaning in self.guessable[best[0]]:
+                    scores[meaning] = max(scores.get(meaning, 0.0), FUZZY_WEIGHT)
+        return scores
+
+    def _rank(self, scores: dict[Meaning, float]) -> Reading:
+        if not scores:
+            return Reading()
+        def support(meaning: Meaning) -> float:
+            # Evidence for a menu ("can they go in", "la migra") supports what is under it a little.
+            parent = self.parents.get(meaning)
+            return SUPPORT * scores.get(parent, 0.0) if parent else 0.0
+
+        specific = {meaning: score + support(meaning) for meaning, score in scores.items()
+                    if meaning not in self.menus}
+        ranked = tuple(sorted(specific.items(), key=lambda item: -item[1]))
+        menus = tuple(m for m, _s in sorted(((m, s) for m, s in scores.items() if m in self.menus),
+                                             key=lambda item: -item[1]))
+        return Reading(ranked, menus)
+
+
+def _weight(keyword: Keyword, size: float) -> float:
+    """A keyword weighs as many words as it has (Chinese: a word for two characters). A kind of place weighs one
+    word more: a place named in a question is what it is about ("can they stop me at the hospital")."""
+    return max(0.5, size) + (PLACE_WEIGHT if keyword.meaning.kind == "place" else 0.0)
+
+
+def _holds_at(words: list[str], index: int, keyword: Keyword) -> bool:
+    size = len(keyword.words)
+    if index + size > len(words):
+        return False
+    if keyword.wildcard:
+        return (words[index:index + size - 1] == list(keyword.words[:-1])
+                and words[index + size - 1].startswith(keyword.words[-1]))
+    return words[index:index + size] == list(keyword.words)
+
+
+_ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي"})
+_ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و")
+_ARABIC_SUFFIXES = ("ها", "هم", "نا", "كم", "ي", "ه", "ك")  # her, their, our, your, my, his
+
+
+def fold_arabic(word: str) -> str:
+    """An Arabic word as keywords compare it: one spelling of alef, ta marbuta and alef maqsura (people type
+    them either way), no article or "and" / "with" joined in front ("بالشارع" is "شارع"), and no pronoun
+    joined behind ("أطفالي", my children, is "أطفال"). Keywords are folded alike, so a word cut short by this
+    still meets its keyword."""
+    if not word or not "\u0600" <= word[0] <= "\u06ff":
+        return word
+    word = word.translate(_ARABIC_LETTERS)
+    for prefix in _ARABIC_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+            word = word[len(prefix):]
+            break
+    for suffix in _ARABIC_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[:-len(suffix)]
+    return word
