@@ -32,7 +32,10 @@ MAX_SILENCES = 2  # a silent caller is asked again twice, then told the help lin
 CALL_KEYS = {"*": "repeat", "0": "menu", "9": "back", "#": "language"}
 # After a script (a place with nothing to pick): hear it again, or have it sent by text.
 AFTER_SCRIPT_KEYS = {"1": "repeat", "2": "text"}
-QUESTION_MARKS = ("?", "\uff1f", "\u061f")  # Latin, full-width (Chinese) and Arabic
+# A question about deleting is no wish to be forgotten: the marks and particles that end one (Latin, full-width,
+# Arabic; Chinese 吗/嗎; Vietnamese "có ... không"), and the Arabic word that starts one (هل).
+QUESTION_ENDS = ("?", "\uff1f", "\u061f", "\u5417", "\u55ce", " không", " khong")
+QUESTION_STARTS = ("\u0647\u0644 ",)
 # Commands a word heard on a call never carries out: a misheard word must not unsubscribe or erase anybody.
 TEXT_ONLY_COMMANDS = ("stop", "forget")
 
@@ -71,7 +74,7 @@ def _text(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str, 
     if found and found[1] in ("stop", "forget", "start"):
         return _anywhere(flows, found, now, state)
     phrase = vocabulary.phrase(words)
-    if phrase and phrase[1] == "forget" and text.rstrip().endswith(QUESTION_MARKS):
+    if phrase and phrase[1] == "forget" and _asks(text):
         phrase = None  # "will ICE delete my data?" asks about records; it does not ask the line to forget
     if phrase and phrase[1] == "stop":
         return _anywhere(flows, phrase, now, state)  # any reasonable wording revokes consent (47 CFR 64.1200)
@@ -81,6 +84,11 @@ def _text(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str, 
     if vocabulary.mentions_stop(words):  # "the bus stop", or a real wish to stop: either way, say how
         turn = replace(turn, says=(*turn.says, Say.of("system:stop_hint")))
     return turn
+
+
+def _asks(text: str) -> bool:
+    text = text.strip().lower()
+    return text.endswith(QUESTION_ENDS) or text.startswith(QUESTION_STARTS)
 
 
 def _answer(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str, found: tuple[str, str] | None,
@@ -154,6 +162,10 @@ def _words(flows: Flows, vocabulary: Vocabulary, state: State, text: str, found:
     if named and named != state.lang:
         return _switch_language(flows, state, named, now)  # "lo tienen en ingles?"
     node = flows.nodes[state.node]
+    if node.lookup == "places":  # where places are looked up, part of a name is enough ("图书" for 图书馆)
+        place = match.fuzzy_pick(text, vocabulary.places.get(state.lang, {}), ignore=vocabulary.common)
+        if place:
+            return _place_answer(flows, state, place, now)
     guess = None
     for pool in vocabulary.fuzzy.get((state.lang, node.id), ()):
         guess = match.fuzzy_pick(text, pool, ignore=vocabulary.common)
@@ -215,7 +227,7 @@ def _label(flows: Flows, meaning: Meaning) -> Say:
 def _help(flows: Flows, state: State, now: datetime) -> Turn:
     """HELP: 911 first, then the help lines, then how to use the line, on one screen."""
     lines = tuple(Say.of("system:hotline_short", name=MessageRef(h.name), phone=h.phone) for h in flows.hotlines)
-    says = (Say.of("system:help_911"), *lines, Say.of("system:help"))
+    says = (Say.of("system:help_911"), *lines, Say.of("system:help_hint"))
     return Turn(says, replace(state, page=0, stage="node", item=None), state.lang, state.node,
                 nodes.choices(flows, state, now) if state.node != flows.start else (), outcome="command:help",
                 footer=state.node != flows.start)
@@ -349,7 +361,8 @@ def _first_note(answer: Turn) -> Turn:
     it, how to stop, what it keeps, how to change language. A menu's question stays last, by its choices."""
     note = Say.of("system:first_note")
     says = (*answer.says[:-1], note, answer.says[-1]) if answer.options else (*answer.says, note)
-    return replace(answer, says=says, outcome="welcome:answered")
+    # A first reply has no way back yet: without the footer, a question and its choices fit on one screen.
+    return replace(answer, says=says, outcome="welcome:answered", footer=answer.footer and not answer.options)
 
 
 # ---------------------------------------------------------------- calls

@@ -47,11 +47,13 @@ def keyword_clashes(nodes: dict[str, Node], node_at: Places,
 
     for node_id, node in nodes.items():
         parsed, at = node_at[node_id]
-        for word, _lang in node.keywords:
-            claim(word, node_id, parsed, at + ("keywords",), node_id)
+        counted: dict[str | None, int] = {}
+        for word, lang in node.keywords:
+            index = counted[lang] = counted.get(lang, -1) + 1  # the word's line: its language's group, its place
+            claim(word, node_id, parsed, at + (("keywords", lang, index) if lang else ("keywords", index)), node_id)
     for place_id, words, parsed, at in places:
-        for word in words:
-            claim(word, f"places:{place_id}", parsed, at + ("keywords",), f"places:{place_id}")
+        for index, word in enumerate(words):
+            claim(word, f"places:{place_id}", parsed, at + ("keywords", index), f"places:{place_id}")
     return problems
 
 

@@ -67,23 +67,21 @@ BAD_FILES = {
                      "must be text, but YAML read 1.0 (a number)", "label: 1.0", "rights:menu"),
     "null text": ("rights.yaml", 'text: "Everyone in the U.S.', 'text: null\n    x: "',
                   "YAML read null", "text: null", "rights:menu"),
-    "duplicate key": ("rights.yaml", "    keywords: {en: [\"street\"], es: [\"calle\"]",
-                      "    keywords: [\"x\"]\n    keywords: {en: [\"street\"], es: [\"calle\"]",
-                      'found duplicate key "keywords"', 'keywords: {en: ["street"]', None),
+    "duplicate key": ("rights.yaml", "    keywords:\n      en: [\"street\"",
+                      "    keywords: [\"x\"]\n    keywords:\n      en: [\"street\"",
+                      'found duplicate key "keywords"', ('keywords: ["x"]', 1), None),
     "alias": ("rights.yaml", "    sources: [aclu_stops]\n    end: true\n\n  car:",
               "    sources: &s [aclu_stops]\n    end: true\n\n  car:", "uses the alias *s", "sources: *s", None),
-    "unknown field": ("rights.yaml", "    keywords: {en: [\"work\"", "    keywrds: {en: [\"work\"",
+    "unknown field": ("rights.yaml", "    keywords:\n      en: [\"work\"", "    keywrds:\n      en: [\"work\"",
                       "unknown field 'keywrds'", "keywrds:", "rights:work"),
     "bad option key": ("main.yaml", 'key: "6"', 'key: "9"', "is not in the expected form",
                        'key: "9"', "main:menu"),
     "unknown source": ("rights.yaml", "sources: [ilrc_red_cards, brief]", "sources: [ilrc_red_cardz, brief]",
                        "cites the source 'ilrc_red_cardz', which sources.yaml does not list",
                        "ilrc_red_cardz", "rights:plan"),
-    "shared keyword": ("rights.yaml", 'es: ["calle"]', 'es: ["puerta"]',
-                       "the keyword 'puerta' already leads to rights:door", 'es: ["puerta"]', "rights:street"),
     # A stop phrase counts anywhere in a message: one word would unsubscribe "the bus stop".
-    "one-word stop phrase": ("languages.yaml", '"opt me out"]', '"opt me out", "halt"]', "is a single word",
-                             '"opt me out", "halt"]', None),
+    "one-word stop phrase": ("languages.yaml", '"opt me out",', '"opt me out", "halt",', "is a single word",
+                             '"opt me out", "halt",', None),
     "stop and forget phrase": ("languages.yaml", 'forget: ["delete my number"', 'forget: ["no more texts"',
                                "is both a stop and a forget phrase", 'forget: ["no more texts"', None),
 }
@@ -104,6 +102,16 @@ def test_a_bad_flow_file_is_refused_with_file_line_and_node(flows_dir, case):
     assert problem.line == line_of(flows_dir, name, line_needle)
     if node:
         assert problem.node == node
+
+
+def test_a_keyword_that_leads_to_two_places_is_a_warning_naming_both(flows_dir):
+    replace_in(flows_dir, "rights.yaml", 'es: ["calle",', 'es: ["puerta", "calle",')
+    loaded = flow.load(flows_dir)  # asking which one is safe, so the flows are still served
+    said = [str(w) for w in loaded.warnings if "puerta" in w.message]
+    assert len(said) == 1
+    line = line_of(flows_dir, "rights.yaml", 'es: ["puerta", "calle",')
+    assert said[0].startswith(f"flows/rights.yaml:{line}:")
+    assert "rights:street: the keyword 'puerta' also leads to rights:door" in said[0]
 
 
 def test_a_file_over_the_size_cap_is_refused(flows_dir):
@@ -217,7 +225,7 @@ def test_an_event_without_place_or_link_is_refused(flows_dir):
 
 
 def test_yaml_1_2_keeps_an_unquoted_no_as_text(flows_dir):
-    replace_in(flows_dir, "rights.yaml", '"calle"]', 'no]')
+    replace_in(flows_dir, "rights.yaml", '["calle",', '[no,')
     assert ("no", "es") in flow.load(flows_dir).nodes["rights:street"].keywords
 
 

@@ -22,8 +22,11 @@ def test_a_first_text_in_a_language_starts_in_it(phone, first, lang):
 
 
 @pytest.mark.parametrize("first, lang", [("trợ giúp", "vi"), ("帮助", "zh_Hans"), ("مساعدة", "ar"), ("ayuda", "es")])
-def test_a_first_help_word_answers_in_its_language(phone, first, lang):
-    assert said(lang, "system:help") in phone(first)
+def test_a_first_help_word_leads_with_911_then_the_help_lines_on_one_screen_in_its_language(phone, first, lang):
+    reply = phone(first).lstrip("\u200f")  # Arabic lines open with a right-to-left mark
+    assert reply.startswith(said(lang, "system:help_911"))
+    assert all(hotline.phone in reply for hotline in FLOWS.hotlines)
+    assert said(lang, "system:help_hint") in reply and said(lang, "system:more_hint") not in reply
 
 
 def test_a_first_text_in_no_known_language_offers_all_five_in_their_own_words_on_one_screen(phone):

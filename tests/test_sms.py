@@ -127,8 +127,8 @@ def test_a_place_name_answers_from_the_main_menu_too(phone):
 
 def test_help_and_ayuda_switch_to_the_words_language(phone):
     phone("hi")
-    assert "not legal advice" in phone("HELP")
-    assert "no consejo legal" in phone("ayuda")
+    assert phone("HELP").startswith("In danger, call 911.")
+    assert phone("ayuda").startswith("Si está en peligro, llame al 911.")
     assert "1 Sus derechos" in phone("0")
 
 
@@ -218,7 +218,10 @@ BAD_INPUT = {
 def test_unknown_or_malformed_input_gets_a_short_line_and_the_menu(phone, case):
     phone("hi")
     reply = phone(BAD_INPUT[case])
-    assert reply.startswith(("Sorry, I did not understand that.", "Your message was empty."))
+    if case in ("empty", "spaces", "emoji"):  # nothing to answer but the menu: no "your message was empty"
+        assert reply.startswith("Reply with a number:")
+    else:
+        assert reply.startswith("Sorry, I did not understand that.")
     assert "1 Your rights" in reply
     ElementTree.fromstring(phone.device.last_xml)  # valid XML whatever came in
 
