@@ -140,7 +140,7 @@ def _words(flows: Flows, vocabulary: Vocabulary, state: State, text: str, found:
         if word_lang != state.lang and command in ("help", "language"):
             state = replace(state, lang=word_lang)  # "AYUDA" from an English session: answer in Spanish
         return _run_command(flows, state, command, now)
-    if not typed or match.command_form(text) in vocabulary.courtesy_words or typed in vocabulary.greetings:
+    if not typed or vocabulary.is_courtesy(match.command_form(text)) or typed in vocabulary.greetings:
         # An emoji, "ok", "thanks", "hello": nothing to answer but the menu.
         return nodes.show(flows, state, flows.start, now, push=False, outcome="acknowledged")
     offered = nodes.picks(flows, state, now)

@@ -127,9 +127,10 @@ class Understanding:
         scores = self._claim(found) if found else {}
         for meaning, weight in han_found.items():
             scores[meaning] = scores.get(meaning, 0.0) + weight
-        if not found:
-            for meaning, weight in self._guesses(words).items():
-                scores[meaning] = scores.get(meaning, 0.0) + weight
+        covered = {index for _w, start, end, _k in found for index in range(start, end)}
+        unmatched = [word for index, word in enumerate(words) if index not in covered]
+        for meaning, weight in self._guesses(unmatched).items():
+            scores[meaning] = scores.get(meaning, 0.0) + weight
         return self._rank(scores)
 
     def _han(self, form: str) -> dict[Meaning, float]:

@@ -133,6 +133,10 @@ class Vocabulary:
                 best = (at, code)
         return best[1] if best else None
 
+    def is_courtesy(self, words: str) -> bool:
+        """Whether `words` (in command form) are only a courtesy: "ok", "thank you", "gracias"."""
+        return words in self.courtesy_words or any(words == prefix.strip() for prefix, _ in self.courtesy_affixes)
+
     def bare(self, words: str) -> str:
         """`words` without the courtesy words at either end, so "stop please" is the command "stop"."""
         while words:
