@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot import engine, flow, match
+from bot import engine, flow, match, sms
 from bot.config import ROOT
 from bot.i18n import Translator
 from bot.turn import Message, State
@@ -132,5 +132,17 @@ def run(work: Path) -> dict:
     lines.append(f"  engine step (shipped flows): {step_us:.0f} µs a message; fuzzy match against the "
                  f"{len(pool)} global words: {fuzzy_us:.0f} µs ({len(vocabulary.keywords)} keywords, "
                  f"{labels} labels in all languages)")
+    # Understanding people's own words: residents' sentences (the project's labelled examples), as a first text
+    # (language told from the words) and at the main menu; a whole text adds laying the reply out in pages.
+    sentences = [json.loads(line)["text"] for line in
+                 (ROOT / "tests" / "routing" / "examples.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    first_us = _per_call_us(lambda text: engine.step(loaded, vocabulary, None, Message(text), now), sentences, 30)
+    menu_us = _per_call_us(lambda text: engine.step(loaded, vocabulary, state, Message(text), now), sentences, 30)
+    whole_us = _per_call_us(lambda text: sms.render_text(translator, engine.step(
+        loaded, vocabulary, None, Message(text), now), 3), sentences, 30)
+    result["understanding"] = {"first_step_us": first_us, "menu_step_us": menu_us, "whole_text_us": whole_us}
+    lines.append(f"  understanding, {len(sentences)} residents' sentences: step {first_us:.0f} µs as a first text, "
+                 f"{menu_us:.0f} µs at the menu; a whole text laid out in pages {whole_us:.0f} µs "
+                 "(targets 1,000 and 2,000)")
     result["lines"] = lines
     return result

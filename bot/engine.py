@@ -9,8 +9,8 @@ from datetime import datetime
 from bot import match, nodes
 from bot.flow import Flows, Option
 from bot.turn import (
-    Choice,
     TEXTABLE_AND_REMEMBERED,
+    Choice,
     Facts,
     ForgetRequested,
     Input,
@@ -309,7 +309,8 @@ def _place_answer(flows: Flows, state: State, place_id: str, now: datetime, page
         says = (Say.of("system:place_found", name=MessageRef(place.name)), *says)
     at = replace(state, stage="node", item=None)
     turn = nodes.brief(flows, at, says, "place", now)
-    return replace(turn, state=replace(turn.state, stage="place", item=f"place:{place_id}", page=page), page=page)
+    kept = replace(at, stage="place", item=f"place:{place_id}", page=page)
+    return replace(turn, state=kept, page=page)
 
 
 def _welcome(flows: Flows, vocabulary: Vocabulary, text: str, found: tuple[str, str] | None,

@@ -3,6 +3,8 @@ languages and sources named. Plain functions: each takes what it needs and retur
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bot.flow import Language, Node, Problem, Source
 from bot.flowfile import ParsedFile
 from bot.match import command_form
@@ -31,7 +33,7 @@ def unreachable(nodes: dict[str, Node], start: str, node_at: Places) -> list[Pro
 
 
 def keyword_clashes(nodes: dict[str, Node], node_at: Places,
-                    places: list[tuple[str, tuple[str, ...], ParsedFile, tuple]] = ()) -> list[Problem]:
+                    places: Iterable[tuple[str, tuple[str, ...], ParsedFile, tuple]] = ()) -> list[Problem]:
     """A keyword that leads to two places (nodes, or kinds of place in places.yaml): a message holding only it
     gets a question instead of an answer. A warning, since asking is safe; staff may mean it."""
     problems: list[Problem] = []

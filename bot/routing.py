@@ -94,12 +94,14 @@ class Judge:
                         "forgotten": "system:forgotten", "forget asked": "system:forget_confirm",
                         "safe places": "safe:menu", "clarify": "system:clarify",
                         "language menu": flows.language_node}
-        destinations.update({"no entry": f"places:{p.id}/note" for p in flows.places if p.protection == "none"})
+        unprotected = next((p for p in flows.places if p.protection == "none"), None)
+        if unprotected:  # the honest answer for a kind of place no rule covers
+            destinations["no entry"] = f"places:{unprotected.id}/note"
         for kind, pid in PLACE_IDS.items():  # a place by its name line: the notes open alike ("Under the county")
             if pid in places:
-                name = MessageRef(f"places:{pid}/name")
+                named = MessageRef(f"places:{pid}/name")
                 self.marks[f"place:{kind}"] = [
-                    (lang, translator.render(lang, Say.of("system:place_found", name=name)))
+                    (lang, translator.render(lang, Say.of("system:place_found", name=named)))
                     for lang in flows.enabled_languages]
         for name, message_id in destinations.items():
             if message_id in flows.strings:
@@ -149,7 +151,8 @@ class Judge:
         if "clarify" in found:
             offered = self.offered(reply)
             return ("clarified" if right & offered and len(offered) <= 3 else "not understood"), names
-        destinations = {n for n in found if n.startswith(("script:", "place:")) or n in ("privacy", "about", "no entry")}
+        destinations = {n for n in found
+                        if n.startswith(("script:", "place:")) or n in ("privacy", "about", "no entry")}
         if destinations - right:
             return "wrong", names  # another script, a place or a page it did not ask for: worse than a question
         if destinations & right or intent in ("greeting", "unclear"):
