@@ -127,10 +127,13 @@ def run(work: Path) -> dict:
     pool = vocabulary.fuzzy[("en", loaded.start)][1]
     fuzzy_us = _per_call_us(lambda text: match.fuzzy_pick(text, pool), ["hospitl", "derechoz", "zzz"], 300)
     labels = sum(len(v) for v in vocabulary.labels.values())
-    result["engine"] = {"step_us": step_us, "fuzzy_us": fuzzy_us, "keywords": len(vocabulary.keywords),
+    understanding = vocabulary.understanding
+    keywords = len(understanding.han) + sum(len(found) for found in (*understanding.by_first_word.values(),
+                                                                      *understanding.by_stem.values()))
+    result["engine"] = {"step_us": step_us, "fuzzy_us": fuzzy_us, "keywords": keywords,
                         "labels": labels, "global_pool": len(pool)}
     lines.append(f"  engine step (shipped flows): {step_us:.0f} µs a message; fuzzy match against the "
-                 f"{len(pool)} global words: {fuzzy_us:.0f} µs ({len(vocabulary.keywords)} keywords, "
+                 f"{len(pool)} global words: {fuzzy_us:.0f} µs ({keywords} keywords, "
                  f"{labels} labels in all languages)")
     # Understanding people's own words: residents' sentences (the project's labelled examples), as a first text
     # (language told from the words) and at the main menu; a whole text adds laying the reply out in pages.

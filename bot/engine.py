@@ -177,8 +177,6 @@ def _words(flows: Flows, vocabulary: Vocabulary, state: State, text: str, found:
             return _follow(flows, state, next(p for p in offered if p.key == value), now)
         if kind == "command":
             return _run_command(flows, state, value, now)
-        if kind == "node":
-            return nodes.show(flows, state, value, now, outcome="keyword")
         return _switch_language(flows, state, value, now)
     return nodes.brief(flows, state, (Say.of("system:unknown"),), "unknown", now)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.flow import Language, Node, Problem, Source
+from bot.flow import Language, Node, Place, Problem, Source
 from bot.flowfile import ParsedFile
 from bot.match import command_form
 
@@ -32,8 +32,8 @@ def unreachable(nodes: dict[str, Node], start: str, node_at: Places) -> list[Pro
             for node_id in nodes if node_id not in reached]
 
 
-def keyword_clashes(nodes: dict[str, Node], node_at: Places,
-                    places: Iterable[tuple[str, tuple[str, ...], ParsedFile, tuple]] = ()) -> list[Problem]:
+def keyword_clashes(nodes: dict[str, Node], node_at: Places, places: Iterable[Place],
+                    place_at: Places) -> list[Problem]:
     """A keyword that leads to two places (nodes, or kinds of place in places.yaml): a message holding only it
     gets a question instead of an answer. A warning, since asking is safe; staff may mean it."""
     problems: list[Problem] = []
@@ -53,9 +53,10 @@ def keyword_clashes(nodes: dict[str, Node], node_at: Places,
         for word, lang in node.keywords:
             index = counted[lang] = counted.get(lang, -1) + 1  # the word's line: its language's group, its place
             claim(word, node_id, parsed, at + (("keywords", lang, index) if lang else ("keywords", index)), node_id)
-    for place_id, words, parsed, at in places:
-        for index, word in enumerate(words):
-            claim(word, f"places:{place_id}", parsed, at + ("keywords", index), f"places:{place_id}")
+    for place in places:
+        parsed, at = place_at[place.id]
+        for index, word in enumerate(place.keywords):
+            claim(word, f"places:{place.id}", parsed, at + ("keywords", index), f"places:{place.id}")
     return problems
 
 

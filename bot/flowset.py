@@ -52,7 +52,7 @@ class Builder:
         self.languages: dict[str, Language] = {}
         self.sources: dict[str, Source] = {}
         self.places: list[Place] = []
-        self.place_at: list[tuple[str, tuple[str, ...], ParsedFile, tuple]] = []  # for keyword clashes
+        self.place_at: flowcheck.Places = {}  # place id -> (its file, its path there), as node_at for nodes
         self.events: list[Event] = []
         self.hotlines: list[Hotline] = []
         self.cited: list[tuple[str, ParsedFile, tuple, str | None]] = []  # source id, where, node
@@ -93,7 +93,7 @@ class Builder:
                                          ("language_node",))
         if start is not None:  # without a start neither reachability nor keywords can be judged fairly
             self.problems += flowcheck.unreachable(self.nodes, start, self.node_at)
-            self.problems += flowcheck.keyword_clashes(self.nodes, self.node_at, self.place_at)
+            self.problems += flowcheck.keyword_clashes(self.nodes, self.node_at, self.places, self.place_at)
         self.problems += flowcheck.sources_cited(self.cited, self.sources)
         self.problems += flowcheck.languages_named(self.nodes, self.languages, self.node_at)
         found = [p for f in self.files for p in f.problems] + self.problems
@@ -245,7 +245,7 @@ class Builder:
                 self.cited.append((raw["source"], parsed, at + ("source",), f"{section}:{raw['id']}"))
                 if section == "places":
                     self.places.append(Place(raw["id"], raw["protection"], tuple(raw["keywords"]), raw["source"]))
-                    self.place_at.append((raw["id"], tuple(raw["keywords"]), parsed, at))
+                    self.place_at[raw["id"]] = (parsed, at)
                 elif section == "hotlines":
                     self.hotlines.append(Hotline(raw["id"], raw["phone"], raw["source"]))
                 else:

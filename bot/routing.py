@@ -87,7 +87,6 @@ class Judge:
     def __init__(self, flows: Flows, translator: Translator, voice: bool):
         self.flows, self.translator, self.voice = flows, translator, voice
         self.marks: dict[str, list[tuple[str, str]]] = {}  # destination -> [(language, opening words)]
-        places = {place.id for place in flows.places}
         destinations = {**{f"script:{k}": v for k, v in SCRIPTS.items()},
                         "privacy": "main:privacy", "about": "main:about", "menu": flows.start,
                         "languages": "system:choose_language", "stopped": "system:stopped",
@@ -97,27 +96,26 @@ class Judge:
         unprotected = next((p for p in flows.places if p.protection == "none"), None)
         if unprotected:  # the honest answer for a kind of place no rule covers
             destinations["no entry"] = f"places:{unprotected.id}/note"
-        for kind, pid in PLACE_IDS.items():  # a place by its name line: the notes open alike ("Under the county")
-            if pid in places:
-                named = MessageRef(f"places:{pid}/name")
+        # A place by its name line (the notes open alike: "Under the county"); a question offers it by its name.
+        self.labels: dict[str, list[tuple[str, str]]] = {}
+        for kind, pid in PLACE_IDS.items():
+            place = next((p for p in flows.places if p.id == pid), None)
+            if place:
+                named = MessageRef(place.name)
                 self.marks[f"place:{kind}"] = [
                     (lang, translator.render(lang, Say.of("system:place_found", name=named)))
                     for lang in flows.enabled_languages]
+                self.labels[f"place:{kind}"] = [(lang, translator.text(lang, place.name))
+                                                for lang in flows.enabled_languages]
         for name, message_id in destinations.items():
             if message_id in flows.strings:
                 self.marks[name] = [(lang, self._opening(lang, message_id)) for lang in flows.enabled_languages]
-        # How a clarifying question names each script or place it offers: its menu label, or the place's name.
-        self.labels: dict[str, list[tuple[str, str]]] = {}
+        # A question offers a script by its menu label.
         labels = {o.target: o.label for node in flows.nodes.values() for o in node.options if o.target}
         for name, node_id in SCRIPTS.items():
             if node_id in labels:
                 self.labels[f"script:{name}"] = [(lang, translator.text(lang, labels[node_id]))
                                                  for lang in flows.enabled_languages]
-        for kind, pid in PLACE_IDS.items():
-            place = next((p for p in flows.places if p.id == pid), None)
-            if place:
-                self.labels[f"place:{kind}"] = [(lang, translator.text(lang, place.name))
-                                                for lang in flows.enabled_languages]
 
     def _opening(self, lang: str, message_id: str) -> str:
         if self.voice and f"{message_id}/voice" in self.flows.strings:

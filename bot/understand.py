@@ -81,6 +81,7 @@ class Understanding:
     by_stem: dict[str, list[Keyword]] = field(default_factory=dict)  # wildcard keywords, by their first letters
     han: list[Keyword] = field(default_factory=list)
     guessable: dict[str, list[Meaning]] = field(default_factory=dict)  # single words a misspelling may be
+    guess_pool: tuple[str, ...] = ()  # the same words as one sequence, for rapidfuzz, made once
     common: frozenset[str] = frozenset()  # words that never decide anything, in every language
     parents: dict[Meaning, Meaning] = field(default_factory=dict)  # a script's menu, a place's menu
     menus: frozenset[Meaning] = frozenset()  # meanings that are menus: chosen only when nothing specific is
@@ -92,6 +93,7 @@ class Understanding:
                             menus=frozenset(menus))
         for phrase, meaning in keywords:
             understanding._add(phrase, meaning)
+        understanding.guess_pool = tuple(understanding.guessable)
         return understanding
 
     def _add(self, phrase: str, meaning: Meaning) -> None:
@@ -167,11 +169,10 @@ class Understanding:
     def _guesses(self, words: list[str]) -> dict[Meaning, float]:
         """Misspelt keywords: a long word that is no common word, scored against the one-word keywords."""
         scores: dict[Meaning, float] = {}
-        pool = list(self.guessable)
         for word in words:
             if len(word) < MIN_FUZZY_WORD or word in self.common or not word.isascii() or word in self.guessable:
                 continue
-            best = process.extractOne(word, pool, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            best = process.extractOne(word, self.guess_pool, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
             if best:
                 for meaning in self.guessable[best[0]]:
                     scores[meaning] = max(scores.get(meaning, 0.0), FUZZY_WEIGHT)

@@ -22,7 +22,6 @@ class Vocabulary:
     commands: dict[str, tuple[tuple[str, str], ...]]  # word -> ((language, command), ...)
     language_names: dict[str, str]
     greetings: dict[str, str]
-    keywords: dict[str, tuple[str, str | None]]  # word -> (node id, its language or None)
     labels: dict[tuple[str, str], dict[str, str]]  # (language, node id) -> {label: option key}
     places: dict[str, dict[str, str]]  # language -> {phrase: place id}
     # (language, node id) -> pools tried in order: this menu's options first, then everything global.
@@ -54,8 +53,6 @@ class Vocabulary:
         enabled = [flows.languages[c] for c in flows.enabled_languages]
         language_names = match.index((name, lang.code) for lang in enabled for name in (lang.name, *lang.names))
         greetings = match.index((word, lang.code) for lang in enabled for word in lang.greetings)
-        keywords = match.index((word, (node.id, lang)) for node in flows.nodes.values()
-                               for word, lang in node.keywords)
         labels, places = {}, {}
         for code in flows.enabled_languages:
             for node in flows.nodes.values():
@@ -78,7 +75,7 @@ class Vocabulary:
         courtesy_words, courtesy_spans = _one_words_and_spans(
             match.command_form(word) for lang in enabled for word in lang.phrases.get("courtesy", ()))
         vocabulary = cls(
-            {k: tuple(v) for k, v in commands.items()}, language_names, greetings, keywords, labels, places,
+            {k: tuple(v) for k, v in commands.items()}, language_names, greetings, labels, places,
             phrase_starts={word: tuple(found) for word, found in starts.items()},
             han_phrases=tuple(entry for entry in phrases if match.is_han(entry[0])),
             confirm=match.index((word, lang.code) for lang in enabled for word in lang.phrases.get("confirm", ())),
@@ -96,7 +93,7 @@ class Vocabulary:
     def _global_pool(self, lang: str) -> dict[str, tuple]:
         """What a misspelt word may be guessed as anywhere: commands and language names (keywords are guessed
         by the understanding, which weighs them against each other).
-        It is tried after the menu's own options, so a shortcut word never hides an option."""
+        It is tried after the menu's own options, so a command word never hides an option."""
         pool: dict[str, tuple] = {}
         for word, meanings in self.commands.items():
             for code, name in meanings:
@@ -186,7 +183,7 @@ def _understanding(flows: Flows, translate) -> Understanding:
 
 
 def _guesser(flows: Flows) -> LanguageGuesser:
-    """The words that tell each language: its common words, commands, greetings, names and keywords."""
+    """The words that tell each language: its common words, commands, greetings, phrases and keywords."""
     words: dict[str, set[str]] = {code: set() for code in flows.enabled_languages}
     for code in flows.enabled_languages:
         lang = flows.languages[code]
