@@ -23,9 +23,8 @@ MAX_SILENCES_IN_URL = 9
 SPOKEN = {
     "system:pick": None,
     "system:welcome": "system:voice_welcome",
-    "system:help": "system:voice_keys",
+    "system:help_hint": "system:voice_keys",  # on a call, HELP ends with the keys, not how to stop texts
     "system:unknown": "system:voice_not_option",
-    "system:empty": "system:voice_silence",
     "system:event_pick": "system:voice_event_pick",
     "system:hotline_item": "system:voice_hotline",
 }

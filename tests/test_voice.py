@@ -114,6 +114,14 @@ def test_a_text_is_only_sent_to_a_us_number(client, redis_client):
     assert redis_client.llen("rq:queue:reminders") == 0
 
 
+def test_help_said_on_a_call_gives_911_the_help_lines_and_the_keys_not_how_to_stop_texts(caller):
+    call_in(caller, "en")
+    heard = caller.say("help").text
+    assert heard.startswith(spoken("en", "system:help_911"))
+    assert all(hotline.phone in heard for hotline in FLOWS.hotlines)
+    assert spoken("en", "system:voice_keys") in heard and "STOP" not in heard
+
+
 def test_silence_is_asked_about_twice_then_the_help_lines_and_goodbye(caller):
     call_in(caller, "en")
     for _ in range(2):
