@@ -10,6 +10,7 @@ that matches nothing specific may still match a menu ("la migra" alone: the righ
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -18,6 +19,9 @@ from rapidfuzz import fuzz, process
 from bot import match
 
 WILDCARD = "*"  # a keyword ending in * matches any word that starts with it: "detenid*" for detenido, detenida
+GAP = "..."  # a keyword "bị ... bắt" lets a few words stand between its parts: "bị ICE bắt", "被移民局抓"
+MAX_GAP_WORDS = 2  # how many words a gap may hold
+MAX_GAP_HAN = 4  # in Chinese, how many characters
 MIN_STEM = 3  # a wildcard keyword needs at least this many letters before the *
 FUZZY_CUTOFF = 86  # rapidfuzz ratio: "hosptial" (87.5) and "libary" (92.3) count, "cart" for "card" (75) does not
 MIN_FUZZY_WORD = 5  # shorter words are too easily one letter from another word
@@ -26,6 +30,9 @@ CLOSE = 0.75  # a runner-up this close to the best (as a share of its score) mak
 MAX_CHOICES = 3  # a clarifying question offers at most this many
 PLACE_WEIGHT = 1.0  # what naming a kind of place adds to its keyword's weight
 SUPPORT = 0.5  # evidence for a menu counts this much towards each thing under it (a place's menu, a script's)
+ASKED = 1.5  # in a story with a question in it, words of the question weigh this much more than the story's
+_SENTENCE = re.compile(r"[^.!?。！？؟\n]+[.!?。！？؟\n]*")
+_QUESTION_MARKS = frozenset("?？؟")
 
 
 @dataclass(frozen=True)
@@ -38,12 +45,21 @@ class Meaning:
 
 @dataclass(frozen=True)
 class Keyword:
-    words: tuple[str, ...]  # in command form; Chinese as one string of characters
+    words: tuple[str, ...]  # in command form, GAP where a few words may stand; Chinese: strings of characters
     meaning: Meaning
     wildcard: bool = False  # the last word is a stem
 
+    @property
+    def size(self) -> int:
+        """How many words (Chinese: characters) it has, not counting its gaps."""
+        return sum(len(part) if self.han else 1 for part in self.words if part != GAP)
 
-Span = tuple[float, int, int, Keyword]  # a keyword found in a message: its weight, where it starts and ends
+    @property
+    def han(self) -> bool:
+        return match.is_han("".join(self.words))
+
+
+Span = tuple[float, tuple[int, ...], Keyword]  # a keyword found in a message: its weight and the places it holds
 
 
 @dataclass(frozen=True)
@@ -98,13 +114,14 @@ class Understanding:
 
     def _add(self, phrase: str, meaning: Meaning) -> None:
         wildcard = phrase.rstrip().endswith(WILDCARD)
-        form = match.command_form(phrase.rstrip().rstrip(WILDCARD))
-        if not form:
+        parts = [match.command_form(part) for part in phrase.rstrip().rstrip(WILDCARD).replace("\u2026", GAP)
+                 .split(GAP)]
+        if not all(parts):
             return
-        if match.is_han(form):
-            self.han.append(Keyword((form.replace(" ", ""),), meaning))
+        if match.is_han("".join(parts)):
+            self.han.append(Keyword(_between_gaps([part.replace(" ", "") for part in parts]), meaning))
             return
-        words = tuple(fold_arabic(word) for word in form.split())
+        words = _between_gaps([tuple(fold(word) for word in part.split()) for part in parts])
         keyword = Keyword(words, meaning, wildcard and len(words[-1]) >= MIN_STEM)
         if keyword.wildcard and len(words) == 1:
             self.by_stem.setdefault(words[0][:MIN_STEM], []).append(keyword)
@@ -118,35 +135,40 @@ class Understanding:
     # ------------------------------------------------------------ reading a message
 
     def read(self, text: str) -> Reading:
-        form = match.command_form(text)
-        words = [fold_arabic(word) for word in form.split()]
+        sentences = _sentences(text)
+        words = [fold(word) for form, _asked in sentences for word in form.split()]
+        word_asked = [asked for form, asked in sentences for _word in form.split()]
         found: list[Span] = []
         for index, word in enumerate(words):
             for keyword in (*self.by_first_word.get(word, ()), *self.by_stem.get(word[:MIN_STEM], ())):
-                if _holds_at(words, index, keyword):
-                    found.append((_weight(keyword, len(keyword.words)), index, index + len(keyword.words), keyword))
-        han_found = self._han(form)
+                held = _held_at(words, index, keyword)
+                if held:
+                    found.append((_weight(keyword, keyword.size) * _asking(word_asked, held), held, keyword))
+        han_found = self._han(sentences)
         scores = self._claim(found) if found else {}
         for meaning, weight in han_found.items():
             scores[meaning] = scores.get(meaning, 0.0) + weight
-        covered = {index for _w, start, end, _k in found for index in range(start, end)}
+        covered = {index for _w, held, _k in found for index in held}
         unmatched = [word for index, word in enumerate(words) if index not in covered]
         for meaning, weight in self._guesses(unmatched).items():
             scores[meaning] = scores.get(meaning, 0.0) + weight
         return self._rank(scores)
 
-    def _han(self, form: str) -> dict[Meaning, float]:
+    def _han(self, sentences: list[tuple[str, bool]]) -> dict[Meaning, float]:
         """Chinese keywords, by characters: a longer keyword claims its characters before a shorter one."""
-        characters = form.replace(" ", "")
+        characters = "".join(form.replace(" ", "") for form, _asked in sentences)
         if not match.is_han(characters):
             return {}
+        char_asked = [asked for form, asked in sentences for _char in form.replace(" ", "")]
         spans = []
         for keyword in self.han:
-            chars = keyword.words[0]
-            start = characters.find(chars)
+            first = keyword.words[0]
+            start = characters.find(first)
             while start >= 0:
-                spans.append((_weight(keyword, len(chars) / 2), start, start + len(chars), keyword))
-                start = characters.find(chars, start + 1)
+                held = _han_held_at(characters, start, keyword)
+                if held:
+                    spans.append((_weight(keyword, keyword.size / 2) * _asking(char_asked, held), held, keyword))
+                start = characters.find(first, start + 1)
         return self._claim(spans)
 
     @staticmethod
@@ -156,8 +178,8 @@ class Understanding:
         taken: set[int] = set()
         scores: dict[Meaning, float] = {}
         counted: set[Keyword] = set()
-        for weight, start, end, keyword in sorted(spans, key=lambda s: (s[1] - s[2], s[1])):
-            places = set(range(start, end))
+        for weight, held, keyword in sorted(spans, key=lambda span: (-len(span[1]), span[1][0])):
+            places = set(held)
             if places & taken:
                 continue
             taken |= places
@@ -200,14 +222,78 @@ def _weight(keyword: Keyword, size: float) -> float:
     return max(0.5, size) + (PLACE_WEIGHT if keyword.meaning.kind == "place" else 0.0)
 
 
-def _holds_at(words: list[str], index: int, keyword: Keyword) -> bool:
-    size = len(keyword.words)
-    if index + size > len(words):
-        return False
-    if keyword.wildcard:
-        return (words[index:index + size - 1] == list(keyword.words[:-1])
-                and words[index + size - 1].startswith(keyword.words[-1]))
-    return words[index:index + size] == list(keyword.words)
+def _sentences(text: str) -> list[tuple[str, bool]]:
+    """The message as sentences in command form, each marked if it is a question."""
+    return [(match.command_form(piece), any(mark in piece for mark in _QUESTION_MARKS))
+            for piece in _SENTENCE.findall(match.clean(text))]
+
+
+def _asking(asked: list[bool], held: tuple[int, ...]) -> float:
+    """What a keyword's weight is multiplied by: more inside the question of a story that holds one ("...we were
+    at work. If they come back, do we have to let them in?"); 1 when every sentence asks, or none does."""
+    if asked and any(asked) and not all(asked) and any(asked[index] for index in held):
+        return ASKED
+    return 1.0
+
+
+def _between_gaps(parts: list) -> tuple[str, ...]:
+    """The parts of a keyword as one sequence, GAP between them: ["bị"], ["bắt"] is ("bị", GAP, "bắt")."""
+    joined: list[str] = []
+    for part in parts:
+        if joined:
+            joined.append(GAP)
+        joined.extend([part] if isinstance(part, str) else part)
+    return tuple(joined)
+
+
+def _held_at(words: list[str], index: int, keyword: Keyword) -> tuple[int, ...]:
+    """Where `keyword` stands in `words` if it starts at `index` (the positions of its own words), else ()."""
+    held: list[int] = []
+    at = index
+    pattern = keyword.words
+    for number, expected in enumerate(pattern):
+        if expected == GAP:
+            rest = pattern[number + 1]
+            ahead = [at + skip for skip in range(MAX_GAP_WORDS + 1) if at + skip < len(words)
+                     and words[at + skip] == rest]
+            if not ahead:
+                return ()
+            at = ahead[0]
+            continue
+        if at >= len(words):
+            return ()
+        last = number == len(pattern) - 1
+        if not (words[at] == expected or (last and keyword.wildcard and words[at].startswith(expected))):
+            return ()
+        held.append(at)
+        at += 1
+    return tuple(held)
+
+
+def _han_held_at(characters: str, start: int, keyword: Keyword) -> tuple[int, ...]:
+    """Where a Chinese keyword stands in `characters` if its first part starts at `start` (its own characters
+    only, not what its gaps hold), else ()."""
+    held: list[int] = []
+    at = start
+    for number, part in enumerate(keyword.words):
+        if part == GAP:
+            found = characters.find(keyword.words[number + 1], at, at + MAX_GAP_HAN + len(keyword.words[number + 1]))
+            if found < 0:
+                return ()
+            at = found
+            continue
+        if not characters.startswith(part, at):
+            return ()
+        held.extend(range(at, at + len(part)))
+        at += len(part)
+    return tuple(held)
+
+
+def fold(word: str) -> str:
+    """A word as keywords compare it: Arabic folded (below), and Vietnamese "đ" as the "d" people type when their
+    phone has no such key ("so dien thoai"), as surely as "ệ" is typed "e". Only here: in the exact phrases of
+    opt-out "dừng" and "đừng" must stay apart, since "dùng nhắn tin" (use texting) would read as "stop texting"."""
+    return fold_arabic(word).replace("đ", "d")
 
 
 _ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي"})

@@ -10,6 +10,7 @@ from bot.detect import Guess
 from bot.i18n import Translator
 from bot.routing import Example, check
 from bot.turn import Keys, Message, Speech, State
+from bot.understand import Meaning
 from bot.vocabulary import Vocabulary
 from tests.helpers import AUTH_TOKEN, FLOWS, FROZEN_NOW, ROOT, TRANSLATOR
 from tests.test_opt_out import KNOWN_MISSES
@@ -56,6 +57,28 @@ def test_words_that_carry_meaning_decide_never_a_labels_function_word(words, nod
     turn = text(at("es" if "migra" in words else "en"), words)
     reached = turn.node if turn.state.stage != "place" else f"places:{turn.state.item.split(':')[1]}"
     assert reached == node
+
+
+@pytest.mark.parametrize("words", ["chồng tôi bị cảnh sát bắt", "chong toi bi canh sat bat roi",
+                                   "我哥哥被警察带走了", "they took my brother away last night"])
+def test_who_did_it_may_stand_between_the_words_of_a_detention(words):
+    assert VOCABULARY.understanding.read(words).sure == Meaning("node", "rights:detained")
+
+
+def test_a_gap_holds_a_few_words_not_a_whole_story():
+    far = "bị mất việc rồi tuần sau họ nói sẽ đến bắt"  # "lost my job ... they will come to arrest"
+    assert all(meaning != Meaning("node", "rights:detained") for meaning, _ in
+               VOCABULARY.understanding.read(far).ranked)
+
+
+def test_vietnamese_typed_without_its_d_with_stroke_still_matches():
+    assert VOCABULARY.understanding.read("so dien thoai luat su").sure == Meaning("node", "main:help")
+
+
+def test_in_a_story_the_question_decides_over_what_is_only_told():
+    story = ("I was at work yesterday and my boss said some men came asking for me. "
+             "If they come tonight, do I have to open the door?")
+    assert VOCABULARY.understanding.read(story).sure == Meaning("node", "rights:door")
 
 
 @pytest.mark.parametrize("words", ["thank you", "ok", "gracias", "👍", "hello"])
