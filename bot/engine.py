@@ -303,8 +303,9 @@ def _place_answer(flows: Flows, state: State, place_id: str, now: datetime, page
     in the state, so MORE pages this answer and not the menu under it."""
     place = next(p for p in flows.places if p.id == place_id)
     says: tuple[Say, ...] = (Say(place.note),)
-    if place.protection != "none":
-        says = (Say.of("system:place_found", name=MessageRef(place.name)), *says)
+    if place.protection != "none":  # the entry for places with no rule says this itself, in its own words
+        says = (Say.of("system:place_found", name=MessageRef(place.name), note=MessageRef(place.note)),
+                Say.of("system:public_areas"))
     at = replace(state, stage="node", item=None)
     turn = nodes.brief(flows, at, says, "place", now)
     kept = replace(at, stage="place", item=f"place:{place_id}", page=page)

@@ -41,9 +41,13 @@ class Node:
 @dataclass(frozen=True)
 class Source:
     id: str
-    title: str
-    url: str
-    checked: date
+    publisher: str  # as the document says: never an author it does not have
+    title: str  # its own title, or (for a document with none) what it is, in our words
+    url: str | None  # only where a public copy was found
+    checked: date | None  # the day a person confirmed it on the live page; None: not yet
+    review_by: date
+    published: date | None = None
+    seen_in_copy: date | None = None  # confirmed in a saved copy only
 
 
 @dataclass(frozen=True)

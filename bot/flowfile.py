@@ -4,6 +4,7 @@ Each problem is a plain sentence with the file and line; `strings_of` lists the 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -150,6 +151,9 @@ def _validator(schema_path: Path, kind: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator({"$ref": f"#/$defs/{kind}", "$defs": schema["$defs"]})
 
 
+_DATE_LIKE = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])")
+
+
 def parse_file(path: Path, shown_as: str | None = None) -> ParsedFile:
     """Read one YAML file: size cap, aliases, duplicate keys, syntax, then its kind's schema."""
     parsed = ParsedFile(path, shown_as or path.name)
@@ -173,6 +177,17 @@ def parse_file(path: Path, shown_as: str | None = None) -> ParsedFile:
                         "translated and checked on its own."))
             if parsed.problems:
                 return parsed
+    except ValueError as error:  # ruamel reads 2026-02-30 as a date and fails without a line: find it
+        for number, typed in enumerate(text.splitlines(), 1):
+            for found in _DATE_LIKE.finditer(typed):
+                try:
+                    date.fromisoformat(found.group())
+                except ValueError:
+                    parsed.problems.append(Problem(parsed.name, number, None, f"{found.group()!r} is not a date "
+                                                   "that exists (YYYY-MM-DD)."))
+        if not parsed.problems:
+            parsed.problems.append(Problem(parsed.name, 1, None, f"could not be read: {error}."))
+        return parsed
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1

@@ -216,20 +216,45 @@ class Builder:
         if parsed is None or parsed.errors:
             return
         for index, raw in enumerate(parsed.data["sources"]):
+            at = ("sources", index)
             if raw["id"] in self.sources:
-                self.fail(parsed, ("sources", index, "id"), f"the source id {raw['id']!r} is used twice.")
-            self.sources[raw["id"]] = Source(raw["id"], raw["title"], raw["url"], date.fromisoformat(raw["checked"]))
-            self.check_date(parsed, ("sources", index, "checked"), self.sources[raw["id"]])
+                self.fail(parsed, (*at, "id"), f"the source id {raw['id']!r} is used twice.")
+            dates = {name: self.read_date(parsed, (*at, name), raw[name])
+                     for name in ("published", "checked", "seen_in_copy", "review_by")
+                     if raw.get(name) not in (None, "not yet")}
+            review_by = dates.get("review_by")
+            if review_by is None:
+                continue  # a date that is no date: reported, and the source left out
+            source = Source(raw["id"], raw["publisher"], raw.get("title") or raw["about"], raw.get("url"),
+                            dates.get("checked"), review_by, dates.get("published"), dates.get("seen_in_copy"))
+            self.sources[raw["id"]] = source
+            self.check_dates(parsed, at, source)
 
-    def check_date(self, parsed: ParsedFile, path: tuple, source: Source) -> None:
-        """An old date asks for a re-check, yet the fact may well still be right: a warning, never an error."""
-        node, checked = f"sources:{source.id}", source.checked.isoformat()
-        if source.checked < self.today - timedelta(days=STALE_AFTER_DAYS):
-            parsed.problem(path, f"was last checked on {checked}, more than {STALE_AFTER_DAYS} days ago; re-check "
-                                 "it and update `checked`.", node, warning=True)
+    def read_date(self, parsed: ParsedFile, path: tuple, text: str) -> date | None:
+        """A date as staff typed it; one that does not exist (2026-02-30) is an error naming its line."""
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            self.fail(parsed, path, f"{text!r} is not a date that exists (YYYY-MM-DD).")
+            return None
+
+    def check_dates(self, parsed: ParsedFile, at: tuple, source: Source) -> None:
+        """An old or missing check asks for a look, yet the fact may well still be right: warnings, never errors."""
+        node, today = f"sources:{source.id}", self.today.isoformat()
+        if source.checked is None:
+            seen = f" (seen in a saved copy on {source.seen_in_copy.isoformat()})" if source.seen_in_copy else ""
+            parsed.problem((*at, "checked"), f"has not been checked on its live page by a person{seen}: open "
+                           f"{source.url or 'it'}, confirm each fact cited to it, and set `checked` to that day.",
+                           node, warning=True)
+        elif source.checked < self.today - timedelta(days=STALE_AFTER_DAYS):
+            parsed.problem((*at, "checked"), f"was last checked on {source.checked.isoformat()}, more than "
+                           f"{STALE_AFTER_DAYS} days ago; re-check it and update `checked`.", node, warning=True)
         elif source.checked > self.today:  # a mistyped year would keep the re-check warning away for years
-            parsed.problem(path, f"says it was checked on {checked}, after today ({self.today.isoformat()}); "
-                                 "correct the date, or no reminder to re-check it will come.", node, warning=True)
+            parsed.problem((*at, "checked"), f"says it was checked on {source.checked.isoformat()}, after today "
+                           f"({today}); correct the date, or no reminder to re-check it will come.", node, warning=True)
+        if source.review_by < self.today:
+            parsed.problem((*at, "review_by"), f"was due for review on {source.review_by.isoformat()}: look at it "
+                           "again, then set a new `review_by`.", node, warning=True)
 
     def read_data(self) -> None:
         for kind, section in (("places_file", "places"), ("events_file", "events"), ("hotlines_file", "hotlines")):

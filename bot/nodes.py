@@ -84,11 +84,22 @@ def items(flows: Flows, node: Node, now: datetime) -> list[Say]:
         return [Say.of("system:hotline_item", name=MessageRef(h.name), phone=h.phone, note=MessageRef(h.note))
                 for h in flows.hotlines]
     if node.data == "sources":
-        return [Say.of("system:source_item", title=s.title, url=s.url, checked=s.checked)
-                for s in flows.sources.values()]
+        return _sources(flows)
     if node.data == "events":
         return [Say.of("system:event_pick" if upcoming(flows, now) else "system:no_events")]
     return []
+
+
+def _sources(flows: Flows) -> list[Say]:
+    """Each source by its publisher, date and own title, with its address or the honest lack of one; then when a
+    person last confirmed them on the live pages (the oldest check), or that not all have been."""
+    says = [Say.of("system:source_item_dated" if s.published else "system:source_item", publisher=s.publisher,
+                   published=s.published, title=s.title, url=s.url or MessageRef("system:no_public_copy"))
+            for s in flows.sources.values()]
+    checks = [s.checked for s in flows.sources.values()]
+    if all(checks):
+        return [*says, Say.of("system:sources_checked", checked=min(c for c in checks if c))]
+    return [*says, Say.of("system:sources_not_checked")]
 
 
 def show(flows: Flows, state: State, node_id: str, now: datetime, *, before: tuple[Say, ...] = (),

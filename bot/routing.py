@@ -103,7 +103,7 @@ class Judge:
             if place:
                 named = MessageRef(place.name)
                 self.marks[f"place:{kind}"] = [
-                    (lang, translator.render(lang, Say.of("system:place_found", name=named)))
+                    (lang, translator.render(lang, Say.of("system:place_found", name=named, note="")).strip())
                     for lang in flows.enabled_languages]
                 self.labels[f"place:{kind}"] = [(lang, translator.text(lang, place.name))
                                                 for lang in flows.enabled_languages]

@@ -4,6 +4,7 @@ language names, greetings, flyer keywords, menu labels, places, and the pools a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from bot import match
 from bot.detect import LanguageGuesser
@@ -157,8 +158,17 @@ class Vocabulary:
 
     def mentions_stop(self, words: str) -> bool:
         """Whether a stop word stands in a longer message: it may be an opt-out, or "the bus stop"."""
-        return (any(word in self.stop_words for word in words.split())
-                or any(match.holds_phrase(words, span) for span in self.stop_spans))
+        if any(word in self.stop_words for word in words.split()):
+            return True
+        # Checked on every text: one padded string and one test per span, not a helper call each.
+        padded, characters = f" {words} ", words.replace(" ", "")
+        return any((span in characters) if han else (span in padded) for span, han in self._stop_spans_as_found)
+
+    @cached_property
+    def _stop_spans_as_found(self) -> tuple[tuple[str, bool], ...]:
+        """Each stop span as it is looked for: Chinese by characters, other words padded with spaces."""
+        return tuple((span.replace(" ", ""), True) if match.is_han(span) else (f" {span} ", False)
+                     for span in self.stop_spans)
 
 
 def _understanding(flows: Flows, translate) -> Understanding:

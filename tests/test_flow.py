@@ -27,13 +27,83 @@ def test_every_shipped_flow_file_names_the_schema_for_editors():
         assert path.read_text().startswith("# yaml-language-server: $schema=schema.json"), path.name
 
 
-def test_every_fact_bearing_node_and_data_item_cites_a_dated_source():
+def test_every_fact_bearing_node_and_data_item_cites_a_source_with_a_review_date():
     loaded = flow.load(ROOT / "flows")
     # Legal facts live in the rights and safe-places scripts; the places list cites per place.
     scripts = [n for n in loaded.nodes.values() if n.id.startswith(("rights:", "safe:")) and n.id != "safe:places"]
     assert len(scripts) >= 12 and all(node.sources for node in scripts)
     for item in (*loaded.places, *loaded.hotlines, *loaded.events):
-        assert loaded.sources[item.source].checked.year >= 2026
+        assert loaded.sources[item.source].review_by.year >= 2026
+
+
+# The two documents the line was created from, as they are: publisher, date, and a title only where the
+# document has one (the article's copy has no headline, and no public copy of it was found).
+SEEDS = {"citydesk_defend_abq_2026": ("City Desk ABQ", date(2026, 2, 24), None),
+         "cabq_executive_order_2025": ("City of Albuquerque", date(2025, 7, 21),
+                                       "Mayor Keller Issues Executive Order to Protect Immigrant Rights in "
+                                       "Albuquerque; City Councilors Plan Legislation to Further Codify Immigrant "
+                                       "Protections")}
+
+
+def test_no_source_claims_an_author_it_does_not_have_and_the_seeds_are_cited_as_they_are():
+    loaded = flow.load(ROOT / "flows")
+    assert "brief" not in loaded.sources
+    for source in loaded.sources.values():
+        # No one at the City wrote a "content brief": the line's first facts came from the two seeds.
+        assert not re.search(r"\bbrief\b|staff", f"{source.publisher} {source.title}", re.IGNORECASE), source
+        assert source.url is None or source.url.startswith("https://"), source
+    for source_id, (publisher, published, title) in SEEDS.items():
+        source = loaded.sources[source_id]
+        assert (source.publisher, source.published) == (publisher, published)
+        assert title is None or source.title == title
+    assert loaded.sources["citydesk_defend_abq_2026"].url is None  # never a constructed address
+
+
+def test_a_source_nobody_has_checked_on_its_live_page_warns_with_its_line_and_what_to_do(flows_dir):
+    loaded = flow.load(flows_dir, today=date(2026, 11, 23))
+    unchecked = [w for w in loaded.warnings if "has not been checked on its live page by a person" in w.message]
+    assert len(unchecked) == len(loaded.sources)  # today no source is: the Sources reply says so
+    first = next(w for w in unchecked if w.node == "sources:citydesk_defend_abq_2026")
+    assert first.line == line_of(flows_dir, "sources.yaml", "checked: not yet")
+    assert "seen in a saved copy on 2026-11-23" in first.message and "set `checked` to that day" in first.message
+
+
+def test_a_source_past_its_review_date_warns(flows_dir):
+    all_checked(flows_dir, "2026-11-20")
+    assert not flow.load(flows_dir, today=date(2027, 1, 23)).warnings
+    late = flow.load(flows_dir, today=date(2027, 1, 24)).warnings  # the I-205 memo is reviewed monthly
+    assert [(w.node, w.message) for w in late] == [
+        ("sources:ice_i205_memo", "was due for review on 2027-01-23: look at it again, then set a new `review_by`.")]
+
+
+def test_a_date_that_does_not_exist_is_an_error_naming_its_line_not_a_crash(flows_dir):
+    replace_in(flows_dir, "sources.yaml", "review_by: 2027-01-23", "review_by: 2026-02-30")
+    with pytest.raises(flow.FlowError) as refused:
+        flow.load(flows_dir)
+    line = line_of(flows_dir, "sources.yaml", "review_by: 2026-02-30")
+    assert f"flows/sources.yaml:{line}: sources:" not in str(refused.value)  # a file's problem, not a node's
+    assert f"flows/sources.yaml:{line}: '2026-02-30' is not a date that exists (YYYY-MM-DD)." in str(refused.value)
+
+
+def test_the_sources_reply_names_publisher_date_and_title_and_says_nothing_was_rechecked(phone):
+    phone("hi")
+    phone("6")
+    reply = phone("2")
+    assert "- City Desk ABQ, " in reply and "No public copy found." in reply
+    assert "brief" not in reply.lower()
+
+
+def set_oei_statement_checked(folder, was: str, day: str) -> None:
+    """The City's OEI statement (the first source cited by places) checked on `day` instead of `was`."""
+    path = folder / "sources.yaml"
+    before, after = path.read_text().split("  - id: cabq_oei_statement")
+    path.write_text(f"{before}  - id: cabq_oei_statement{after.replace(f'checked: {was}', f'checked: {day}', 1)}")
+
+
+def all_checked(folder, day: str) -> None:
+    """Every source as if a person had checked it on `day`."""
+    path = folder / "sources.yaml"
+    path.write_text(path.read_text().replace("checked: not yet", f"checked: {day}"))
 
 
 def replace_in(folder, name, old, new):
@@ -59,8 +129,8 @@ BAD_FILES = {
     "unreachable node": ("rights.yaml", "  plan:\n", "  orphan:\n    text: \"Nobody links here.\"\n"
                          "    end: true\n\n  plan:\n", "cannot be reached from the start", "  orphan:",
                          "rights:orphan"),
-    "dead end": ("rights.yaml", "    sources: [aclu_door]\n    end: true\n\n  street:",
-                 "    sources: [aclu_door]\n\n  street:", "is a dead end", "  door:", "rights:door"),
+    "dead end": ("rights.yaml", "    sources: [aclu_door, ice_i205_memo]\n    end: true\n\n  street:",
+                 "    sources: [aclu_door, ice_i205_memo]\n\n  street:", "is a dead end", "  door:", "rights:door"),
     "boolean label": ("rights.yaml", 'label: "On the street"', "label: true",
                       "must be text, but YAML read true", "label: true", "rights:menu"),
     "number label": ("rights.yaml", 'label: "In a car"', "label: 1.0",
@@ -76,7 +146,8 @@ BAD_FILES = {
                       "unknown field 'keywrds'", "keywrds:", "rights:work"),
     "bad option key": ("main.yaml", 'key: "6"', 'key: "9"', "is not in the expected form",
                        'key: "9"', "main:menu"),
-    "unknown source": ("rights.yaml", "sources: [ilrc_red_cards, brief]", "sources: [ilrc_red_cardz, brief]",
+    "unknown source": ("rights.yaml", "sources: [ilrc_red_cards, mlri_notario]",
+                       "sources: [ilrc_red_cardz, mlri_notario]",
                        "cites the source 'ilrc_red_cardz', which sources.yaml does not list",
                        "ilrc_red_cardz", "rights:plan"),
     # A stop phrase counts anywhere in a message: one word would unsubscribe "the bus stop".
@@ -156,7 +227,10 @@ STALE = "was last checked on 2026-07-05, more than 180 days ago; re-check it and
 
 
 def test_a_source_not_checked_for_180_days_warns_but_the_set_loads(flows_dir):
-    replace_in(flows_dir, "sources.yaml", "checked: 2026-11-22", "checked: 2026-07-05")
+    all_checked(flows_dir, "2026-11-22")
+    path = flows_dir / "sources.yaml"
+    path.write_text(path.read_text().replace("review_by: 2027-01-23", "review_by: 2027-06-01"))
+    set_oei_statement_checked(flows_dir, "2026-11-22", "2026-07-05")
     line = line_of(flows_dir, "sources.yaml", "checked: 2026-07-05")
     assert not flow.load(flows_dir, today=date(2027, 1, 1)).warnings  # 180 days: still fine
     loaded = flow.load(flows_dir, today=date(2027, 1, 2))
@@ -167,7 +241,8 @@ def test_a_source_not_checked_for_180_days_warns_but_the_set_loads(flows_dir):
 
 
 def test_a_source_checked_after_today_warns_that_its_date_looks_wrong(flows_dir):
-    replace_in(flows_dir, "sources.yaml", "checked: 2026-11-22", "checked: 2062-11-22")
+    all_checked(flows_dir, "2026-11-22")
+    set_oei_statement_checked(flows_dir, "2026-11-22", "2062-11-22")
     loaded = flow.load(flows_dir, today=date(2026, 11, 23))
     assert [(w.node, w.message) for w in loaded.warnings] == [
         ("sources:cabq_oei_statement", "says it was checked on 2062-11-22, after today (2026-11-23); correct the "
@@ -179,8 +254,9 @@ def one_stale_source(flows_dir):
     (the command and the app judge by the real date)."""
     path = flows_dir / "sources.yaml"
     today = datetime.now(flow.DENVER).date().isoformat()
-    path.write_text(re.sub(r"checked: \S+", f"checked: {today}", path.read_text()).replace(
-        f"checked: {today}", "checked: 2020-01-01", 1))
+    all_checked(flows_dir, today)
+    path.write_text(re.sub(r"review_by: \S+", "review_by: 2099-01-01", path.read_text()))
+    set_oei_statement_checked(flows_dir, today, "2020-01-01")
 
 
 def test_flows_check_shows_warnings_and_exits_zero_when_there_is_nothing_else(flows_dir):
@@ -219,7 +295,8 @@ def test_the_app_serves_a_set_with_warnings_and_logs_each_at_start(overrides, fl
 
 
 def test_an_event_without_place_or_link_is_refused(flows_dir):
-    replace_in(flows_dir, "events.yaml", '    link: "cabq.gov/oira-resources"\n', "")
+    replace_in(flows_dir, "events.yaml", "    place: \"Online, on Zoom (ask the City's Office of Immigrant and Refugee "
+               "Affairs for the link)\"\n", "")
     with pytest.raises(flow.FlowError, match="needs a place or a link"):
         flow.load(flows_dir)
 

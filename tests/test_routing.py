@@ -12,10 +12,13 @@ from tests.helpers import AUTH_TOKEN, FLOWS, ROOT, TRANSLATOR
 
 OWN = ROOT / "tests" / "routing" / "examples.jsonl"  # the project's own labelled messages
 DEV = ROOT.parent / "shared" / "routing" / "dev.jsonl"  # residents' messages, beside every checkout CI tests
-# Written by a second reader who saw neither the dev file nor the code: how well the line generalises. Measured,
-# never tuned to; only "nobody unsubscribed who did not ask" is held on it.
+# Written by second readers who saw neither the dev file nor the code: how well the line generalises. Only
+# "nobody unsubscribed who did not ask" is held on them. The first set's failures were read once (issue 11's
+# second session) to find what kinds of words were missing, so it is no longer unseen; the second is, and is
+# measured, never tuned to.
 HELD_OUT = ROOT / "tests" / "routing" / "held_out.jsonl"
-FILES = [OWN, HELD_OUT, DEV] if DEV.exists() else [OWN, HELD_OUT]
+HELD_OUT_2 = ROOT / "tests" / "routing" / "held_out_2.jsonl"
+FILES = [OWN, HELD_OUT, HELD_OUT_2, DEV] if DEV.exists() else [OWN, HELD_OUT, HELD_OUT_2]
 JUDGE = Judge(FLOWS, TRANSLATOR, voice=False)
 
 

@@ -47,7 +47,7 @@ def test_a_first_text_in_no_known_language_offers_each_language_in_its_own_words
     assert "reply 1 for English." in reply
     assert "responda 2 para español." in reply
     spanish = phone("2")
-    assert "Línea de Derechos: información gratis y privada." in spanish  # welcomed in the chosen language
+    assert said("es", "system:welcome") in spanish  # welcomed in the chosen language
     assert said("es", "main:menu/1") in spanish
 
 
@@ -115,8 +115,8 @@ def test_a_place_is_looked_up_by_kind_or_name_in_either_language(phone):
     phone("2")
     reply = every_page(phone, phone("5"), "mas", "Responda MAS")
     assert "- Bibliotecas públicas" in reply and "- Tribunales" in reply
-    assert "Hospitales y clínicas:" in phone("hospitl")
-    assert "bibliotecas públicas de Albuquerque son de la ciudad" in phone("biblioteca")
+    assert "Hospitales: Según la ordenanza del condado" in phone("hospitl")
+    assert "bibliotecas públicas de Albuquerque son edificios de la ciudad" in phone("biblioteca")
     assert "Escuelas:" in phone("school")
 
 
@@ -158,11 +158,25 @@ def test_help_lines_carry_the_real_numbers(phone):
     assert "(505) 346-6781" in reply and "505-768-3307" in reply and "911" in reply
 
 
-def test_about_lists_sources_with_their_dates(phone):
+def test_about_lists_sources_by_publisher_and_says_none_is_rechecked_yet(phone):
     phone("hi")
     phone("6")
     reply = every_page(phone, phone("2"), "more", "Reply MORE")
-    assert "aclusocal.org" in reply and "Nov 22, 2026" in reply
+    assert "- City of Albuquerque, Mon, Jul 21, 2025: Mayor Keller Issues Executive Order" in reply
+    assert "- City Desk ABQ, Tue, Feb 24, 2026: news article" in reply and "No public copy found." in reply
+    assert "aclusocal.org" in reply and "brief" not in reply
+    assert reply.count("Staff have not yet re-checked all of these on the live pages.") == 1
+
+
+def test_every_place_a_rule_covers_says_agents_can_still_arrest_in_public_areas(phone):
+    phone("hi")
+    for place in ("hospital", "library", "church", "courthouse", "city hall"):
+        answer = every_page(phone, phone(place), "more", "Reply MORE")
+        assert "Agents can still stop and arrest people in public areas" in answer, place
+    phone("0")
+    phone("2")
+    listed = every_page(phone, phone("5"), "more", "Reply MORE")
+    assert "- Hospitals" in listed and "public property" not in listed.lower()  # HB 9 makes no place safe
 
 
 def test_stop_forgets_the_session_and_start_comes_back(phone, redis_client):

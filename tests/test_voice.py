@@ -65,7 +65,7 @@ def test_every_node_can_be_reached_by_keypad_in_each_language(caller, lang, node
 def test_speech_is_heard_in_the_language_with_the_menu_as_hints(caller):
     heard = call_in(caller, "es")
     assert heard.gather["input"] == "dtmf speech" and heard.gather["language"] == "es-MX"
-    assert "Lugares seguros" in heard.gather["hints"]
+    assert "Dónde se exige orden judicial" in heard.gather["hints"]
     heard = caller.say("lugares seguros")
     assert spoken("es", "safe:menu") in heard.text
 
