@@ -48,15 +48,7 @@ class Keyword:
     words: tuple[str, ...]  # in command form, GAP where a few words may stand; Chinese: strings of characters
     meaning: Meaning
     wildcard: bool = False  # the last word is a stem
-
-    @property
-    def size(self) -> int:
-        """How many words (Chinese: characters) it has, not counting its gaps."""
-        return sum(len(part) if self.han else 1 for part in self.words if part != GAP)
-
-    @property
-    def han(self) -> bool:
-        return match.is_han("".join(self.words))
+    size: int = 1  # how many words (Chinese: characters) it has, not counting its gaps
 
 
 Span = tuple[float, tuple[int, ...], Keyword]  # a keyword found in a message: its weight and the places it holds
@@ -119,10 +111,11 @@ class Understanding:
         if not all(parts):
             return
         if match.is_han("".join(parts)):
-            self.han.append(Keyword(_between_gaps([part.replace(" ", "") for part in parts]), meaning))
+            characters = [part.replace(" ", "") for part in parts]
+            self.han.append(Keyword(_between_gaps(characters), meaning, size=sum(map(len, characters))))
             return
         words = _between_gaps([tuple(fold(word) for word in part.split()) for part in parts])
-        keyword = Keyword(words, meaning, wildcard and len(words[-1]) >= MIN_STEM)
+        keyword = Keyword(words, meaning, wildcard and len(words[-1]) >= MIN_STEM, size=len(words) - words.count(GAP))
         if keyword.wildcard and len(words) == 1:
             self.by_stem.setdefault(words[0][:MIN_STEM], []).append(keyword)
         else:
@@ -135,15 +128,15 @@ class Understanding:
     # ------------------------------------------------------------ reading a message
 
     def read(self, text: str) -> Reading:
-        sentences = _sentences(text)
-        words = [fold(word) for form, _asked in sentences for word in form.split()]
-        word_asked = [asked for form, asked in sentences for _word in form.split()]
+        sentences = [(form.split(), asked) for form, asked in _sentences(text)]
+        words = [fold(word) for sentence, _asked in sentences for word in sentence]
+        asking = _question_weights(sentences)
         found: list[Span] = []
         for index, word in enumerate(words):
             for keyword in (*self.by_first_word.get(word, ()), *self.by_stem.get(word[:MIN_STEM], ())):
                 held = _held_at(words, index, keyword)
                 if held:
-                    found.append((_weight(keyword, keyword.size) * _asking(word_asked, held), held, keyword))
+                    found.append((_weight(keyword, keyword.size) * max(asking[at] for at in held), held, keyword))
         han_found = self._han(sentences)
         scores = self._claim(found) if found else {}
         for meaning, weight in han_found.items():
@@ -154,12 +147,13 @@ class Understanding:
             scores[meaning] = scores.get(meaning, 0.0) + weight
         return self._rank(scores)
 
-    def _han(self, sentences: list[tuple[str, bool]]) -> dict[Meaning, float]:
+    def _han(self, sentences: list[tuple[list[str], bool]]) -> dict[Meaning, float]:
         """Chinese keywords, by characters: a longer keyword claims its characters before a shorter one."""
-        characters = "".join(form.replace(" ", "") for form, _asked in sentences)
+        by_characters = [("".join(sentence), asked) for sentence, asked in sentences]
+        characters = "".join(joined for joined, _asked in by_characters)
         if not match.is_han(characters):
             return {}
-        char_asked = [asked for form, asked in sentences for _char in form.replace(" ", "")]
+        asking = _question_weights(by_characters)
         spans = []
         for keyword in self.han:
             first = keyword.words[0]
@@ -167,7 +161,7 @@ class Understanding:
             while start >= 0:
                 held = _han_held_at(characters, start, keyword)
                 if held:
-                    spans.append((_weight(keyword, keyword.size / 2) * _asking(char_asked, held), held, keyword))
+                    spans.append((_weight(keyword, keyword.size / 2) * max(asking[at] for at in held), held, keyword))
                 start = characters.find(first, start + 1)
         return self._claim(spans)
 
@@ -228,12 +222,12 @@ def _sentences(text: str) -> list[tuple[str, bool]]:
             for piece in _SENTENCE.findall(match.clean(text))]
 
 
-def _asking(asked: list[bool], held: tuple[int, ...]) -> float:
-    """What a keyword's weight is multiplied by: more inside the question of a story that holds one ("...we were
-    at work. If they come back, do we have to let them in?"); 1 when every sentence asks, or none does."""
-    if asked and any(asked) and not all(asked) and any(asked[index] for index in held):
-        return ASKED
-    return 1.0
+def _question_weights(sentences: list) -> list[float]:
+    """For each position (a word, or a Chinese character), what a keyword holding it is multiplied by: ASKED inside
+    the question of a story that holds one ("...we were at work. If they come back, do we have to let them in?");
+    1 everywhere when every sentence asks, or none does. `sentences` are (its words or characters, asked)."""
+    mixed = len({asked for _units, asked in sentences}) == 2
+    return [ASKED if mixed and asked else 1.0 for units, asked in sentences for _unit in units]
 
 
 def _between_gaps(parts: list) -> tuple[str, ...]:
@@ -254,11 +248,11 @@ def _held_at(words: list[str], index: int, keyword: Keyword) -> tuple[int, ...]:
     for number, expected in enumerate(pattern):
         if expected == GAP:
             rest = pattern[number + 1]
-            ahead = [at + skip for skip in range(MAX_GAP_WORDS + 1) if at + skip < len(words)
-                     and words[at + skip] == rest]
-            if not ahead:
+            ahead = next((at + skip for skip in range(MAX_GAP_WORDS + 1)
+                          if at + skip < len(words) and words[at + skip] == rest), None)
+            if ahead is None:
                 return ()
-            at = ahead[0]
+            at = ahead
             continue
         if at >= len(words):
             return ()
