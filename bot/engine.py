@@ -393,7 +393,6 @@ def _call(flows: Flows, vocabulary: Vocabulary, state: State | None, said: Input
             return _run_command(flows, state, command, now)
         if len(digits) != 1 or not digits.isdigit():
             return nodes.brief(flows, state, (Say.of("system:voice_not_option"),), "unknown", now)
-    typed = match.normalize(heard)
     found = _command(vocabulary, match.command_form(heard), state.lang)  # commands are keyed in command form
     if found and found[1] in TEXT_ONLY_COMMANDS:
         return nodes.brief(flows, state, (Say.of("system:voice_not_option"),), "unknown", now)
@@ -401,7 +400,7 @@ def _call(flows: Flows, vocabulary: Vocabulary, state: State | None, said: Input
         return _anywhere(flows, found, now)
     if found and found[1] == "language":
         return _language_stage(flows, ())
-    return _words(flows, vocabulary, state, typed, found, now)
+    return _words(flows, vocabulary, state, heard, found, now)
 
 
 def _call_start(flows: Flows, now: datetime) -> Turn:

@@ -42,6 +42,24 @@ def normalize(text: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", "".join(kept)).casefold().split())
 
 
+def marked_form(text: str | None) -> str:
+    """`command_form` with its accents and tones kept: the same words, one for one, for telling the Vietnamese
+    "nhà" (home) from the "nha" that ends a friendly sentence, in a message typed with its tones."""
+    text = unicodedata.normalize("NFKC", clean(text)).replace("'", "").replace("\u2019", "")
+    decomposed = unicodedata.normalize("NFD", text.translate(_FULLWIDTH_DIGITS))
+    kept = [ch if ch.isalnum() or unicodedata.category(ch) == "Mn" else " " for ch in decomposed]
+    return " ".join(unicodedata.normalize("NFC", "".join(kept)).casefold().split())
+
+
+# Letters and tone marks only Vietnamese uses among the line's languages (NFD: the marks stand apart).
+_VIETNAMESE_MARKS = frozenset("ăâêôơư\u0309\u0323")  # not "đ", which survives `normalize`
+
+
+def typed_with_tones(text: str) -> bool:
+    """Whether a message was typed with Vietnamese letters or tones: then its tones mean what they say."""
+    return any(ch in _VIETNAMESE_MARKS for ch in unicodedata.normalize("NFD", text.casefold()))
+
+
 def command_form(text: str | None) -> str:
     """Text as command words and phrases are compared: NFKC first, so full-width ＳＴＯＰ is STOP (unlike
     `normalize`, which keeps '²' from becoming a digit in menu choices), apostrophes dropped, then as

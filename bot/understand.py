@@ -28,7 +28,7 @@ MIN_FUZZY_WORD = 5  # shorter words are too easily one letter from another word
 FUZZY_WEIGHT = 0.8  # a guessed word counts a little less than a word spelt right
 CLOSE = 0.75  # a runner-up this close to the best (as a share of its score) makes the message ambiguous
 MAX_CHOICES = 3  # a clarifying question offers at most this many
-PLACE_WEIGHT = 1.0  # what naming a kind of place adds to its keyword's weight
+NAMED_WEIGHT = 1.0  # what naming a kind of place, or events, adds to a keyword's weight
 SUPPORT = 0.5  # evidence for a menu counts this much towards each thing under it (a place's menu, a script's)
 ASKED = 1.5  # in a story with a question in it, words of the question weigh this much more than the story's
 _SENTENCE = re.compile(r"[^.!?。！？؟\n]+[.!?。！？؟\n]*")
@@ -49,6 +49,7 @@ class Keyword:
     meaning: Meaning
     wildcard: bool = False  # the last word is a stem
     size: int = 1  # how many words (Chinese: characters) it has, not counting its gaps
+    marked: tuple[str, ...] = ()  # its words with their accents and tones, when it has any (GAP kept in place)
 
 
 Span = tuple[float, tuple[int, ...], Keyword]  # a keyword found in a message: its weight and the places it holds
@@ -93,12 +94,15 @@ class Understanding:
     common: frozenset[str] = frozenset()  # words that never decide anything, in every language
     parents: dict[Meaning, Meaning] = field(default_factory=dict)  # a script's menu, a place's menu
     menus: frozenset[Meaning] = frozenset()  # meanings that are menus: chosen only when nothing specific is
+    named: frozenset[Meaning] = frozenset()  # things a message names, not only tells of: a kind of place, events
+    gatherings: frozenset[Meaning] = frozenset()  # events: a place named beside one may be where it is held
 
     @classmethod
     def build(cls, keywords: Iterable[tuple[str, Meaning]], common: Iterable[str],
-              parents: dict[Meaning, Meaning], menus: Iterable[Meaning]) -> Understanding:
+              parents: dict[Meaning, Meaning], menus: Iterable[Meaning], named: Iterable[Meaning] = (),
+              gatherings: Iterable[Meaning] = ()) -> Understanding:
         understanding = cls(common=frozenset(match.command_form(word) for word in common), parents=parents,
-                            menus=frozenset(menus))
+                            menus=frozenset(menus), named=frozenset(named), gatherings=frozenset(gatherings))
         for phrase, meaning in keywords:
             understanding._add(phrase, meaning)
         understanding.guess_pool = tuple(understanding.guessable)
@@ -115,7 +119,10 @@ class Understanding:
             self.han.append(Keyword(_between_gaps(characters), meaning, size=sum(map(len, characters))))
             return
         words = _between_gaps([tuple(fold(word) for word in part.split()) for part in parts])
-        keyword = Keyword(words, meaning, wildcard and len(words[-1]) >= MIN_STEM, size=len(words) - words.count(GAP))
+        marked = _between_gaps([tuple(match.marked_form(part).split()) for part in
+                                phrase.rstrip().rstrip(WILDCARD).replace("\u2026", GAP).split(GAP)])
+        keyword = Keyword(words, meaning, wildcard and len(words[-1]) >= MIN_STEM, size=len(words) - words.count(GAP),
+                          marked=marked if _has_marks(marked) and len(marked) == len(words) else ())
         if keyword.wildcard and len(words) == 1:
             self.by_stem.setdefault(words[0][:MIN_STEM], []).append(keyword)
         else:
@@ -130,13 +137,16 @@ class Understanding:
     def read(self, text: str) -> Reading:
         sentences = [(form.split(), asked) for form, asked in _sentences(text)]
         words = [fold(word) for sentence, _asked in sentences for word in sentence]
+        marked = _marked_words(text, len(words))
         asking = _question_weights(sentences)
         found: list[Span] = []
         for index, word in enumerate(words):
             for keyword in (*self.by_first_word.get(word, ()), *self.by_stem.get(word[:MIN_STEM], ())):
                 held = _held_at(words, index, keyword)
+                if held and marked and keyword.marked and not _tones_agree(marked, held, keyword):
+                    continue
                 if held:
-                    found.append((_weight(keyword, keyword.size) * max(asking[at] for at in held), held, keyword))
+                    found.append((self._weight(keyword, keyword.size) * max(asking[at] for at in held), held, keyword))
         han_found = self._han(sentences)
         scores = self._claim(found) if found else {}
         for meaning, weight in han_found.items():
@@ -161,7 +171,7 @@ class Understanding:
             while start >= 0:
                 held = _han_held_at(characters, start, keyword)
                 if held:
-                    spans.append((_weight(keyword, keyword.size / 2) * max(asking[at] for at in held), held, keyword))
+                    spans.append((self._weight(keyword, keyword.size / 2) * max(asking[at] for at in held), held, keyword))
                 start = characters.find(first, start + 1)
         return self._claim(spans)
 
@@ -194,6 +204,12 @@ class Understanding:
                     scores[meaning] = max(scores.get(meaning, 0.0), FUZZY_WEIGHT)
         return scores
 
+    def _weight(self, keyword: Keyword, size: float) -> float:
+        """A keyword weighs as many words as it has (Chinese: a word for two characters). A thing named weighs one
+        word more: a place named in a question is what it is about ("can they stop me at the hospital"), and an
+        event is what is asked about, not the place it is held in ("a workshop at the library")."""
+        return max(0.5, size) + (NAMED_WEIGHT if keyword.meaning in self.named else 0.0)
+
     def _rank(self, scores: dict[Meaning, float]) -> Reading:
         if not scores:
             return Reading()
@@ -204,16 +220,15 @@ class Understanding:
 
         specific = {meaning: score + support(meaning) for meaning, score in scores.items()
                     if meaning not in self.menus}
+        # "Is there a workshop at the library?" may ask about the workshop or the library ("học lớp ba" is a
+        # child in third grade, "جلسة" a court hearing): events and a place named together are asked about.
+        places = [score for meaning, score in specific.items() if meaning.kind == "place"]
+        for meaning in self.gatherings & specific.keys() if places else ():
+            specific[meaning] = max(specific[meaning], max(places))
         ranked = tuple(sorted(specific.items(), key=lambda item: -item[1]))
         menus = tuple(m for m, _s in sorted(((m, s) for m, s in scores.items() if m in self.menus),
                                              key=lambda item: -item[1]))
         return Reading(ranked, menus)
-
-
-def _weight(keyword: Keyword, size: float) -> float:
-    """A keyword weighs as many words as it has (Chinese: a word for two characters). A kind of place weighs one
-    word more: a place named in a question is what it is about ("can they stop me at the hospital")."""
-    return max(0.5, size) + (PLACE_WEIGHT if keyword.meaning.kind == "place" else 0.0)
 
 
 def _sentences(text: str) -> list[tuple[str, bool]]:
@@ -281,6 +296,30 @@ def _han_held_at(characters: str, start: int, keyword: Keyword) -> tuple[int, ..
         held.extend(range(at, at + len(part)))
         at += len(part)
     return tuple(held)
+
+
+def _marked_words(text: str, count: int) -> list[str]:
+    """A message typed with Vietnamese tones, word for word with its tones; [] when it has none (most people
+    on a phone without a Vietnamese keyboard type none, and then "nha" may well be "nhà")."""
+    if not match.typed_with_tones(text):
+        return []
+    marked = match.marked_form(text).split()
+    return marked if len(marked) == count else []
+
+
+def _has_marks(words: tuple[str, ...]) -> bool:
+    return any(word != match.command_form(word) for word in words if word != GAP)
+
+
+def _tones_agree(marked: list[str], held: tuple[int, ...], keyword: Keyword) -> bool:
+    """A keyword with tones, found in a message typed with tones, counts only if the tones are the same:
+    "về trễ nha" (home late, ok?) holds no "nhà" (home)."""
+    own = [word for word in keyword.marked if word != GAP]
+    for number, (at, expected) in enumerate(zip(held, own)):
+        last = number == len(own) - 1
+        if not (marked[at] == expected or (last and keyword.wildcard and marked[at].startswith(expected))):
+            return False
+    return True
 
 
 def fold(word: str) -> str:

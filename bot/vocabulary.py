@@ -189,7 +189,10 @@ def _understanding(flows: Flows, translate) -> Understanding:
         parents.update({Meaning("place", place.id): place_menu for place in flows.places})
     menus = [Meaning("node", node.id) for node in flows.nodes.values() if node.options]
     common = [word for code in flows.enabled_languages for word in flows.languages[code].phrases.get("common", ())]
-    return Understanding.build(keywords, common, parents, menus)
+    # Events are named as a kind of place is, and weigh as much ("when is the next class? I work days").
+    events = [Meaning("node", node.id) for node in flows.nodes.values() if node.data == "events"]
+    named = [*(Meaning("place", place.id) for place in flows.places), *events]
+    return Understanding.build(keywords, common, parents, menus, named, gatherings=events)
 
 
 def _guesser(flows: Flows) -> LanguageGuesser:

@@ -75,6 +75,30 @@ def test_vietnamese_typed_without_its_d_with_stroke_still_matches():
     assert VOCABULARY.understanding.read("so dien thoai luat su").sure == Meaning("node", "main:help")
 
 
+def test_a_message_typed_with_vietnamese_tones_means_what_its_tones_say():
+    # "nha" ends a friendly sentence; "nhà" is home. Typed without tones, "nha" may be either.
+    assert VOCABULARY.understanding.read("Mẹ ơi tối nay con về trễ nha, đừng chờ cơm").ranked == ()
+    assert VOCABULARY.understanding.read("ICE đang ở nhà tôi").sure == Meaning("node", "rights:door")
+    assert VOCABULARY.understanding.read("ICE dang o nha toi").sure == Meaning("node", "rights:door")
+
+
+def test_a_caller_is_understood_from_the_words_as_heard_with_their_tones():
+    said = Speech("nếu cảnh sát chặn tôi ngoài đường hỏi giấy tờ thì sao")
+    assert engine.step(FLOWS, VOCABULARY, at("vi"), said, FROZEN_NOW).node == "rights:street"
+
+
+@pytest.mark.parametrize("words", ["is there a workshop at the South Valley library this month?",
+                                   "habrá una plática en el centro comunitario?"])
+def test_an_event_and_the_place_it_may_be_held_in_are_asked_about_never_the_place_alone(words):
+    reading = VOCABULARY.understanding.read(words)
+    assert reading.sure is None and Meaning("node", "main:events") in reading.close and len(reading.close) == 2
+
+
+def test_my_phone_number_is_a_question_about_privacy_not_a_number_to_call():
+    asked = "nhắn tin ở đây có an toàn không, số điện thoại của tôi có bị lưu lại không"
+    assert VOCABULARY.understanding.read(asked).sure == Meaning("node", "main:privacy")
+
+
 def test_in_a_story_the_question_decides_over_what_is_only_told():
     story = ("I was at work yesterday and my boss said some men came asking for me. "
              "If they come tonight, do I have to open the door?")
