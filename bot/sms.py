@@ -4,6 +4,7 @@ A reply longer than the segment budget is cut at line or word boundaries and end
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -58,6 +59,17 @@ def _cut(text: str, room) -> tuple[str, str]:
 
 def paginate(blocks: list[list[str]], budget: int, hint: str) -> list[str]:
     """Pages of at most `budget` segments; every page but the last ends with `hint` (reply MORE)."""
+    return list(_pages(tuple(tuple(block) for block in blocks), budget, hint))
+
+
+@lru_cache(maxsize=2048)
+def _pages(blocks: tuple[tuple[str, ...], ...], budget: int, hint: str) -> tuple[str, ...]:
+    """Laid out once per reply text and kept: every reply is made from the flows (never from what a person
+    wrote), so the same few hundred replies are counted into segments again and again otherwise."""
+    return tuple(_lay_out([list(block) for block in blocks], budget, hint))
+
+
+def _lay_out(blocks: list[list[str]], budget: int, hint: str) -> list[str]:
     whole = "\n".join(line for block in blocks for line in block)
     if _fits(whole, budget):
         return [whole]
