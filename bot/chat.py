@@ -3,6 +3,7 @@ It talks to a running app when there is one, else to an in-process app through F
 
 from __future__ import annotations
 
+import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -100,6 +101,7 @@ class WebhookCaller(_Webhook):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.heard = Heard()
+        self.CALL = {**self.CALL, "CallSid": "CA" + secrets.token_hex(16)}  # each call its own, as Twilio gives
 
     def _go(self, path: str, extra: dict) -> Heard:
         self.heard = hear(self.post(path, {**self.CALL, "From": self.number, **extra}))

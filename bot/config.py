@@ -42,6 +42,11 @@ class Settings:
     reminder_lateness: int = 30 * 60  # seconds
     retry_delays: tuple[int, ...] = (10, 30, 90, 270)  # seconds, each with jitter added
     twilio_mps: float | None = None  # message segments per second for all workers together; None: no pacing
+    # Texts the line starts itself ("text me" on a call, reminders) cost the city and can be abused to text
+    # strangers: at most this many per number a day, per call, and for the whole line a day (UTC days).
+    texts_per_number_per_day: int = 3
+    texts_per_call: int = 2
+    daily_text_budget: int = 1000
     extra: dict = field(default_factory=dict)
 
     @property
@@ -92,9 +97,14 @@ def load(overrides: dict | None = None, environ: dict | None = None) -> Settings
     }
     if env.get("RIGHTSLINE_FLOWS"):
         values["flows_dir"] = Path(env["RIGHTSLINE_FLOWS"])
-    for name, key in (("RIGHTSLINE_SESSION_TTL", "session_ttl"), ("RIGHTSLINE_SMS_SEGMENTS", "sms_segment_budget")):
+    for name, key in (("RIGHTSLINE_SESSION_TTL", "session_ttl"), ("RIGHTSLINE_SMS_SEGMENTS", "sms_segment_budget"),
+                      ("RIGHTSLINE_TEXTS_PER_NUMBER_PER_DAY", "texts_per_number_per_day"),
+                      ("RIGHTSLINE_TEXTS_PER_CALL", "texts_per_call"),
+                      ("RIGHTSLINE_DAILY_TEXT_BUDGET", "daily_text_budget")):
         if env.get(name):
             values[key] = _number(name, env[name], int)
+            if values[key] < 0:
+                raise ConfigError(f"{name} must be 0 or more, not {env[name]!r}.")
     if env.get("RIGHTSLINE_REMINDER_LATENESS"):
         values["reminder_lateness"] = 60 * _number("RIGHTSLINE_REMINDER_LATENESS", env["RIGHTSLINE_REMINDER_LATENESS"],
                                                    int)

@@ -18,6 +18,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from bot import config, flow, nodes, segments, sms, store
+from bot.allowance import TextAllowance
 from bot.i18n import Translator, for_sms
 from bot.pace import Pace
 from bot.reminders import Reminders, index_key, job_id, sent_key
@@ -116,6 +117,10 @@ class Delivery:
                    sender or sender_for(settings), pace)
 
     @cached_property
+    def allowance(self) -> TextAllowance:
+        return TextAllowance(self.settings, self.redis)
+
+    @cached_property
     def reminders(self) -> Reminders:
         return Reminders(self.settings, self.flows, self.redis)
 
@@ -149,19 +154,23 @@ class Delivery:
         if self.now() - due > timedelta(seconds=self.settings.reminder_lateness):
             reminders.drop(job, sender)
             return "dropped:too late"
-        return self._send_once(job, payload, self.body(event, self._lang(payload)), sender)
+        return self._send_once(job, payload, self.body(event, self._lang(payload)), sender, spend_budget=True)
 
     def _text(self, payload: dict) -> str:
         if payload.get("n") not in self.flows.nodes:
             return "dropped:node removed"
         return self._send_once(payload["k"], payload, self.script(payload), payload.get("s"))
 
-    def _send_once(self, job: str, payload: dict, body: str, sender: str | None) -> str:
+    def _send_once(self, job: str, payload: dict, body: str, sender: str | None, spend_budget: bool = False) -> str:
+        """`spend_budget`: count it against the line's daily budget now (a reminder; a caller's text was counted
+        when it was asked for)."""
         # The claim comes before Twilio is called: if this worker dies mid-send, no retry sends again.
         claim = sent_key(job)
         if not self.redis.set(claim, "claimed", nx=True, ex=CLAIM_DAYS * 86400):
             self._done(job, sender)
             return "skipped:already sent"
+        if spend_budget and self.allowance.take(self.now()):
+            return self._failed(claim, job, sender, "dropped:daily text budget reached")
         try:
             number = self.reminders.cipher.decrypt(payload["to"].encode()).decode()
         except (InvalidToken, KeyError, AttributeError):

@@ -18,6 +18,7 @@ from bot.turn import (
     Message,
     MessageRef,
     OptOutRequested,
+    ReminderRequested,
     Say,
     Speech,
     State,
@@ -47,7 +48,7 @@ def step(flows: Flows, vocabulary: Vocabulary, state: State | None, said: Input,
          facts: Facts = TEXTABLE_AND_REMEMBERED) -> Turn:
     """What to answer to what the person sent (`said`), where they are (`state`; None: nowhere yet), at `now`."""
     if isinstance(said, Message):
-        return _text(flows, vocabulary, state, said.text, now, facts)
+        return _reminders_allowed(flows, _text(flows, vocabulary, state, said.text, now, facts), facts, now)
     return _on_call(_call(flows, vocabulary, state, said, now), facts)
 
 
@@ -83,6 +84,17 @@ def _text(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str, 
     turn = _answer(flows, vocabulary, state, text, found, now)
     if vocabulary.mentions_stop(words):  # "the bus stop", or a real wish to stop: either way, say how
         turn = replace(turn, says=(*turn.says, Say.of("system:stop_hint")))
+    return turn
+
+
+def _reminders_allowed(flows: Flows, turn: Turn, facts: Facts, now: datetime) -> Turn:
+    """A reminder goes only to a U.S. number, and only while the line's limits on texts allow one."""
+    if turn.state is None or not any(isinstance(effect, ReminderRequested) for effect in turn.effects):
+        return turn
+    if not facts.can_text:
+        return nodes.brief(flows, turn.state, (Say.of("system:reminder_us_only"),), "reminder:not_us", now)
+    if facts.texts_paused:
+        return nodes.brief(flows, turn.state, (Say.of("system:texts_paused"),), "reminder:paused", now)
     return turn
 
 
@@ -476,7 +488,9 @@ def _on_call(turn: Turn, facts: Facts) -> Turn:
     if it cannot be queued; after a script, the keys that repeat it or send it are offered."""
     if turn.effects:
         if not facts.can_text:
-            turn = replace(turn, says=(Say.of("system:voice_text_us_only"),), effects=())
+            turn = replace(turn, says=(Say.of("system:voice_text_us_only"),), effects=(), outcome="text:not_us")
+        elif facts.texts_paused:
+            turn = replace(turn, says=(Say.of("system:voice_texts_paused"),), effects=(), outcome="text:paused")
         else:
             turn = replace(turn, if_effects_fail=(Say.of("system:voice_text_failed"),))
     if turn.state is not None and turn.state.stage == "node" and not turn.options:

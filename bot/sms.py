@@ -34,27 +34,29 @@ def _fits(text: str, budget: int) -> bool:
     return segments.count(text) <= budget
 
 
-_SENTENCE_END = re.compile(r"(?<=[.:?!;])\s+")
+# Where a long text is best cut: after a sentence (in Chinese, 。 needs no space after it), else at a space.
+_SENTENCE_END = re.compile(r"(?<=[.:?!;؟])\s+|(?<=[。！？；])")
+_SPACE = re.compile(r"\s+")
 
 
 def _cut(text: str, room) -> tuple[str, str]:
-    """Split over-long text: (the longest head that fits, the rest), at a sentence end if one is
-    in the second half of the head, else at a word, else (one giant word) at a character."""
-    words, head = text.split(" "), ""
-    for word in words:
-        candidate = f"{head} {word}" if head else word
-        if not room(candidate):
-            break
-        head = candidate
-    if not head:
-        cut = len(text)
-        while cut > 1 and not room(text[:cut]):
-            cut -= 1
-        return text[:cut], text[cut:]
-    ends = [m.start() for m in _SENTENCE_END.finditer(head)]
-    if ends and ends[-1] > len(head) // 2 and len(head) < len(text):
-        head = head[:ends[-1]]
-    return head, text[len(head):].strip()
+    """Split over-long text: (the longest head that fits, the rest), at a sentence end if one is in the second
+    half of the head, else at a space there, else at a character (Chinese has no spaces between words)."""
+    low, high = 1, len(text)
+    while low < high:  # the longest prefix that fits: `room` only ever refuses longer text
+        middle = (low + high + 1) // 2
+        if room(text[:middle]):
+            low = middle
+        else:
+            high = middle - 1
+    if low >= len(text):
+        return text, ""
+    head = text[:low]
+    for boundary in (_SENTENCE_END, _SPACE):
+        ends = [found.end() for found in boundary.finditer(head)]
+        if ends and ends[-1] > low // 2:
+            return text[:ends[-1]].rstrip(), text[ends[-1]:].strip()
+    return head, text[low:]
 
 
 def paginate(blocks: list[list[str]], budget: int, hint: str) -> list[str]:

@@ -77,6 +77,7 @@ class Facts:
     may be foreign, hidden or not a phone), and whether their conversation can be remembered."""
 
     can_text: bool = True
+    texts_paused: bool = False  # a limit on the texts the line starts is reached (bot/allowance.py)
     remembered: bool = True  # False: the session store is down, so nothing said now will be recalled
     # Twilio's opt-out handling already answered this text (its OptOutType: STOP, START or HELP).
     carrier_answered: str | None = None

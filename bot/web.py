@@ -13,6 +13,7 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from bot import config, flow, reminders, store, voice, webhooks
+from bot.allowance import TextAllowance
 from bot.i18n import Translator
 from bot.vocabulary import Vocabulary
 
@@ -32,6 +33,7 @@ class Services:
     sessions: store.Sessions
     reminders: reminders.Reminders
     validator: RequestValidator
+    allowance: TextAllowance
     embedded: store.EmbeddedRedis | None = None
     clock: Callable[[], datetime] | None = None  # tests freeze it
 
@@ -55,7 +57,7 @@ def build_services(settings: config.Settings, clock=None, flows: flow.Flows | No
     client = store.connect(url, settings.redis_timeout)
     return Services(settings, flows, translator, vocabulary, voice.Speaker(flows, translator), client,
                     store.Sessions(client, settings.session_ttl), reminders.Reminders(settings, flows, client),
-                    RequestValidator(settings.twilio_auth_token), embedded, clock)
+                    RequestValidator(settings.twilio_auth_token), TextAllowance(settings, client), embedded, clock)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

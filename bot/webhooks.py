@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 import redis
@@ -12,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, request
 
 from bot import engine, sms, store, voice
 from bot.effects import Person, can_text, carry_out, carry_out_or_say_so
-from bot.turn import Facts, Message, Say, State, Turn
+from bot.turn import Facts, Message, ReminderRequested, Say, State, TextRequested, Turn
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
@@ -79,6 +80,9 @@ def _converse(services, person: Person | None, said: Message, now: datetime, fac
         saved = conversation.saved
         state = State.from_dict(saved, flows) if saved else None
         turn = engine.step(flows, services.vocabulary, state, said, now, facts)
+        refused = _texts_refused(services, person, turn, now) if turn.effects else None
+        if refused:
+            turn = engine.step(flows, services.vocabulary, state, said, now, replace(facts, **refused))
         count = (now, "sms", turn.lang, turn.node or turn.outcome)
         new_state = turn.state.to_dict() if turn.state is not None else None
         if turn.effects:
@@ -99,15 +103,34 @@ def voice_webhook() -> Response:
     number = request.form.get("From", "")
     state, said = voice.state_of(request.args, services.flows), voice.heard(request.args, request.form)
     turn = engine.step(services.flows, services.vocabulary, state, said, now)
-    if turn.effects and not can_text(number):
-        # Only a turn that would text the caller needs to know whether it can; the check (libphonenumber)
-        # costs as much as the step, so it is made then, and the step taken again knowing the answer.
-        turn = engine.step(services.flows, services.vocabulary, state, said, now, Facts(can_text=False))
+    person = _person(number, now)
     if turn.effects:
-        turn = carry_out_or_say_so(services, _person(number, now), turn, "voice")
+        try:
+            refused = _texts_refused(services, person, turn, now, call=request.form.get("CallSid") or number)
+        except redis.RedisError:
+            refused = None  # carrying the text out fails the same way, and says so
+        if refused:
+            turn = engine.step(services.flows, services.vocabulary, state, said, now, Facts(**refused))
+    if turn.effects:
+        turn = carry_out_or_say_so(services, person, turn, "voice")
     _count(services, now, "voice", turn)
     log.info("voice: %s in %s at %s", turn.outcome, turn.lang, turn.node or "-")
     return _xml(voice.render(services.speaker, turn))
+
+
+def _texts_refused(services, person: Person | None, turn: Turn, now: datetime, call: str | None = None) -> dict | None:
+    """Why the texts this turn would start cannot go, as Facts to take the step again with; None if they can.
+    Only such a turn pays for the checks: whether the number is a U.S. one (libphonenumber costs as much as a
+    step), then the line's limits (bot/allowance.py). A reminder sign-up counts against the number's day; the
+    line's budget is spent when a reminder is sent. A call's text is counted against all three now."""
+    starting = [effect for effect in turn.effects if isinstance(effect, (ReminderRequested, TextRequested))]
+    if not starting:
+        return None
+    if person is None or not can_text(person.number):
+        return {"can_text": False}
+    now_text = any(isinstance(effect, TextRequested) for effect in starting)
+    limit = services.allowance.take(now, person.sender, call if now_text else None, budget=now_text)
+    return {"texts_paused": True} if limit else None
 
 
 def _count(services, now: datetime, channel: str, turn: Turn) -> None:
