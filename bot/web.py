@@ -19,6 +19,8 @@ from bot.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
+MAX_BODY = 64 * 1024  # bytes of a request body
+
 
 @dataclass
 class Services:
@@ -66,7 +68,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     clock = overrides.pop("clock", None)
     flows = overrides.pop("flows", None)
     settings = config.load(overrides)
+    if not settings.twilio_auth_token:
+        # An empty key signs anything: a request "signed" with it by anyone would pass. Development makes its
+        # own token; every other mode must be given the real one.
+        raise config.ConfigError("TWILIO_AUTH_TOKEN is not set: the web app checks Twilio's signature with it and "
+                                 "will not start without it (RIGHTSLINE_ENV=development makes one for this machine).")
     app = Flask(__name__)
+    # A text of 1,600 Vietnamese or Chinese characters is 15-20 KB form-encoded, with Twilio's own fields and
+    # up to 10 media URLs; anything longer is no webhook of Twilio's, and is refused (413) unread.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     services = build_services(settings, clock, flows)
     app.extensions["rightsline"] = services
     app.register_blueprint(webhooks.bp)

@@ -13,7 +13,7 @@ from rq.registry import ScheduledJobRegistry
 from bot import config
 from bot.reminders import reminder_queue
 from bot.web import create_app
-from tests.helpers import FROZEN_NOW, call_in, make_caller, spoken
+from tests.helpers import ACCOUNT_SID, AUTH_TOKEN, FROZEN_NOW, call_in, make_caller, spoken
 from tests.reminder_helpers import (
     app_at,
     ask_for_reminder,
@@ -141,3 +141,76 @@ def test_each_limit_is_a_setting_with_its_default():
     with pytest.raises(config.ConfigError, match="RIGHTSLINE_DAILY_TEXT_BUDGET"):
         config.load(environ={"RIGHTSLINE_ENV": "test", "RIGHTSLINE_SECRET": "s" * 32,
                              "RIGHTSLINE_DAILY_TEXT_BUDGET": "lots"})
+
+
+# ---------------------------------------------------------------- bodies and signatures
+
+def signed_form(client, form: dict) -> tuple[int, str]:
+    from twilio.request_validator import RequestValidator
+    signature = RequestValidator(AUTH_TOKEN).compute_signature("http://localhost/sms", form)
+    response = client.post("/sms", data=form, headers={"X-Twilio-Signature": signature})
+    return response.status_code, response.get_data(as_text=True)
+
+
+def test_the_longest_text_twilio_can_send_with_ten_photos_is_answered(client):
+    form = {"From": "+15055550123", "To": "+15055550000", "MessageSid": "SM" + "1" * 32, "AccountSid": ACCOUNT_SID,
+            "Body": ("Tôi cần giúp đỡ, ICE đang ở cửa nhà tôi " * 60)[:1600], "NumMedia": "10",
+            **{f"MediaUrl{index}": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/"
+                                   f"MM{'2' * 32}/Media/ME{str(index) * 32}" for index in range(10)},
+            **{f"MediaContentType{index}": "image/jpeg" for index in range(10)}}
+    status, xml = signed_form(client, form)
+    assert status == 200 and "<Message>" in xml
+
+
+def test_a_body_over_64_kb_is_refused_and_never_read_past_64_kb_even_when_chunked(client):
+    big = b"Body=" + b"a" * (64 * 1024)
+    assert client.post("/sms", data=big, content_type="application/x-www-form-urlencoded",
+                       headers={"X-Twilio-Signature": "forged"}).status_code == 413  # by its Content-Length, unread
+
+    from werkzeug.test import EnvironBuilder
+    environ = EnvironBuilder("/sms", method="POST", content_type="application/x-www-form-urlencoded",
+                             headers={"X-Twilio-Signature": "forged"}).get_environ()
+    del environ["CONTENT_LENGTH"]  # as gunicorn gives a chunked body: no length, the stream ends where it ends
+    endless = _Stream(b"a" * 1024 for _ in range(64 * 1024))  # 64 MB, as the attack sent
+    environ.update({"wsgi.input": endless, "wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"})
+    statuses = []
+    client.application(environ, lambda status, _headers, *_: statuses.append(status))
+    assert statuses[0][:3] in ("403", "413")
+    assert endless.taken <= 64 * 1024 + 1024  # one chunk past the limit at most, never the 64 MB
+
+
+class _Stream:
+    """A request body arriving in parts, counting how much of it the app took."""
+
+    def __init__(self, parts):
+        self.parts, self.buffer, self.taken = iter(parts), b"", 0
+
+    def read(self, size=-1):
+        while size < 0 or len(self.buffer) < size:
+            try:
+                part = next(self.parts)
+                self.buffer += part
+                self.taken += len(part)
+            except StopIteration:
+                break
+        taken, self.buffer = (self.buffer, b"") if size < 0 else (self.buffer[:size], self.buffer[size:])
+        return taken
+
+    def readline(self, size=-1):
+        return self.read(size)
+
+
+def test_a_request_without_a_signature_is_refused_before_its_body_is_read(client):
+    class Untouchable:
+        def read(self, *_args):
+            raise AssertionError("the body of an unsigned request was read")
+        readline = read
+    response = client.post("/sms", environ_overrides={"wsgi.input": Untouchable(), "CONTENT_LENGTH": "10"},
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("env", ["test", "production"])
+def test_the_web_app_never_starts_without_a_real_auth_token(overrides, env):
+    with pytest.raises(config.ConfigError, match="TWILIO_AUTH_TOKEN"):
+        create_app({**overrides, "env": env, "twilio_auth_token": ""})
