@@ -300,3 +300,11 @@ def test_a_signed_request_without_a_sender_still_gets_an_answer(client):
     signature = RequestValidator(AUTH_TOKEN).compute_signature("http://localhost/sms", form)
     response = client.post("/sms", data=form, headers={"X-Twilio-Signature": signature})
     assert response.status_code == 200 and b"<Message>" in response.data
+
+
+def test_with_no_upcoming_event_listed_the_line_says_only_what_it_knows(phone):
+    phone("hi")
+    phone("0")
+    reply = phone("3")  # every shipped event is past
+    assert "No upcoming events are listed here right now." in reply and "planned" not in reply
+    assert "cabq.gov/oira-resources" in reply
