@@ -171,7 +171,8 @@ class Understanding:
             while start >= 0:
                 held = _han_held_at(characters, start, keyword)
                 if held:
-                    spans.append((self._weight(keyword, keyword.size / 2) * max(asking[at] for at in held), held, keyword))
+                    weight = self._weight(keyword, keyword.size / 2) * max(asking[at] for at in held)
+                    spans.append((weight, held, keyword))
                 start = characters.find(first, start + 1)
         return self._claim(spans)
 
@@ -315,7 +316,7 @@ def _tones_agree(marked: list[str], held: tuple[int, ...], keyword: Keyword) -> 
     """A keyword with tones, found in a message typed with tones, counts only if the tones are the same:
     "về trễ nha" (home late, ok?) holds no "nhà" (home)."""
     own = [word for word in keyword.marked if word != GAP]
-    for number, (at, expected) in enumerate(zip(held, own)):
+    for number, (at, expected) in enumerate(zip(held, own, strict=True)):
         last = number == len(own) - 1
         if not (marked[at] == expected or (last and keyword.wildcard and marked[at].startswith(expected))):
             return False
