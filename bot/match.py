@@ -32,11 +32,18 @@ def normalize(text: str | None) -> str:
     """Lower case, no accents, letters and digits only, single spaces: how every match compares text.
 
     NFD (not NFKD) keeps look-alikes such as '²' from turning into the digit 2."""
-    text = clean(text).translate(_FULLWIDTH_DIGITS)
-    decomposed = unicodedata.normalize("NFD", text)
+    return _letters_and_digits(text, keep_marks=False)
+
+
+def _letters_and_digits(text: str | None, keep_marks: bool) -> str:
+    """Lower case, letters and digits only, single spaces; accents and tones kept only if `keep_marks`. The words
+    come out the same, one for one, either way (a mark never stands between two words)."""
+    decomposed = unicodedata.normalize("NFD", clean(text).translate(_FULLWIDTH_DIGITS))
     kept = []
     for ch in decomposed:
         if unicodedata.category(ch) == "Mn":
+            if keep_marks:
+                kept.append(ch)
             continue
         kept.append(ch if ch.isalnum() else " ")
     return " ".join(unicodedata.normalize("NFC", "".join(kept)).casefold().split())
@@ -45,10 +52,7 @@ def normalize(text: str | None) -> str:
 def marked_form(text: str | None) -> str:
     """`command_form` with its accents and tones kept: the same words, one for one, for telling the Vietnamese
     "nhà" (home) from the "nha" that ends a friendly sentence, in a message typed with its tones."""
-    text = unicodedata.normalize("NFKC", clean(text)).replace("'", "").replace("\u2019", "")
-    decomposed = unicodedata.normalize("NFD", text.translate(_FULLWIDTH_DIGITS))
-    kept = [ch if ch.isalnum() or unicodedata.category(ch) == "Mn" else " " for ch in decomposed]
-    return " ".join(unicodedata.normalize("NFC", "".join(kept)).casefold().split())
+    return _letters_and_digits(_as_commands_are_typed(text), keep_marks=True)
 
 
 # Letters and tone marks only Vietnamese uses among the line's languages (NFD: the marks stand apart).
@@ -64,8 +68,12 @@ def command_form(text: str | None) -> str:
     """Text as command words and phrases are compared: NFKC first, so full-width ＳＴＯＰ is STOP (unlike
     `normalize`, which keeps '²' from becoming a digit in menu choices), apostrophes dropped, then as
     `normalize`."""
+    return normalize(_as_commands_are_typed(text))
+
+
+def _as_commands_are_typed(text: str | None) -> str:
     text = unicodedata.normalize("NFKC", clean(text))
-    return normalize(text.replace("'", "").replace("\u2019", ""))  # "don't" is typed "dont" as often
+    return text.replace("'", "").replace("\u2019", "")  # "don't" is typed "dont" as often
 
 
 def is_han(text: str) -> bool:

@@ -110,8 +110,8 @@ class Understanding:
 
     def _add(self, phrase: str, meaning: Meaning) -> None:
         wildcard = phrase.rstrip().endswith(WILDCARD)
-        parts = [match.command_form(part) for part in phrase.rstrip().rstrip(WILDCARD).replace("\u2026", GAP)
-                 .split(GAP)]
+        written = phrase.rstrip().rstrip(WILDCARD).replace("\u2026", GAP).split(GAP)
+        parts = [match.command_form(part) for part in written]
         if not all(parts):
             return
         if match.is_han("".join(parts)):
@@ -119,8 +119,7 @@ class Understanding:
             self.han.append(Keyword(_between_gaps(characters), meaning, size=sum(map(len, characters))))
             return
         words = _between_gaps([tuple(fold(word) for word in part.split()) for part in parts])
-        marked = _between_gaps([tuple(match.marked_form(part).split()) for part in
-                                phrase.rstrip().rstrip(WILDCARD).replace("\u2026", GAP).split(GAP)])
+        marked = _between_gaps([tuple(match.marked_form(part).split()) for part in written])
         keyword = Keyword(words, meaning, wildcard and len(words[-1]) >= MIN_STEM, size=len(words) - words.count(GAP),
                           marked=marked if _has_marks(marked) and len(marked) == len(words) else ())
         if keyword.wildcard and len(words) == 1:
@@ -224,8 +223,9 @@ class Understanding:
         # "Is there a workshop at the library?" may ask about the workshop or the library ("học lớp ba" is a
         # child in third grade, "جلسة" a court hearing): events and a place named together are asked about.
         places = [score for meaning, score in specific.items() if meaning.kind == "place"]
-        for meaning in self.gatherings & specific.keys() if places else ():
-            specific[meaning] = max(specific[meaning], max(places))
+        if places:
+            for meaning in self.gatherings & specific.keys():
+                specific[meaning] = max(specific[meaning], *places)
         ranked = tuple(sorted(specific.items(), key=lambda item: -item[1]))
         menus = tuple(m for m, _s in sorted(((m, s) for m, s in scores.items() if m in self.menus),
                                              key=lambda item: -item[1]))
@@ -272,8 +272,7 @@ def _held_at(words: list[str], index: int, keyword: Keyword) -> tuple[int, ...]:
             continue
         if at >= len(words):
             return ()
-        last = number == len(pattern) - 1
-        if not (words[at] == expected or (last and keyword.wildcard and words[at].startswith(expected))):
+        if not _same_word(words[at], expected, keyword.wildcard and number == len(pattern) - 1):
             return ()
         held.append(at)
         at += 1
@@ -316,11 +315,13 @@ def _tones_agree(marked: list[str], held: tuple[int, ...], keyword: Keyword) -> 
     """A keyword with tones, found in a message typed with tones, counts only if the tones are the same:
     "về trễ nha" (home late, ok?) holds no "nhà" (home)."""
     own = [word for word in keyword.marked if word != GAP]
-    for number, (at, expected) in enumerate(zip(held, own, strict=True)):
-        last = number == len(own) - 1
-        if not (marked[at] == expected or (last and keyword.wildcard and marked[at].startswith(expected))):
-            return False
-    return True
+    return all(_same_word(marked[at], expected, keyword.wildcard and number == len(own) - 1)
+               for number, (at, expected) in enumerate(zip(held, own, strict=True)))
+
+
+def _same_word(word: str, expected: str, stem: bool) -> bool:
+    """A word of the message is a keyword's word: the same, or, for a wildcard's last word, starting with it."""
+    return word == expected or (stem and word.startswith(expected))
 
 
 def fold(word: str) -> str:

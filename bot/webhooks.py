@@ -80,9 +80,9 @@ def _converse(services, person: Person | None, said: Message, now: datetime, fac
         saved = conversation.saved
         state = State.from_dict(saved, flows) if saved else None
         turn = engine.step(flows, services.vocabulary, state, said, now, facts)
-        refused = _texts_refused(services, person, turn, now) if turn.effects else None
+        refused = _texts_refused(services, person, turn, now, facts)
         if refused:
-            turn = engine.step(flows, services.vocabulary, state, said, now, replace(facts, **refused))
+            turn = engine.step(flows, services.vocabulary, state, said, now, refused)
         count = (now, "sms", turn.lang, turn.node or turn.outcome)
         new_state = turn.state.to_dict() if turn.state is not None else None
         if turn.effects:
@@ -106,11 +106,11 @@ def voice_webhook() -> Response:
     person = _person(number, now)
     if turn.effects:
         try:
-            refused = _texts_refused(services, person, turn, now, call=request.form.get("CallSid") or number)
+            refused = _texts_refused(services, person, turn, now, Facts(), call=request.form.get("CallSid") or number)
         except redis.RedisError:
             refused = None  # carrying the text out fails the same way, and says so
         if refused:
-            turn = engine.step(services.flows, services.vocabulary, state, said, now, Facts(**refused))
+            turn = engine.step(services.flows, services.vocabulary, state, said, now, refused)
     if turn.effects:
         turn = carry_out_or_say_so(services, person, turn, "voice")
     _count(services, now, "voice", turn)
@@ -118,8 +118,9 @@ def voice_webhook() -> Response:
     return _xml(voice.render(services.speaker, turn))
 
 
-def _texts_refused(services, person: Person | None, turn: Turn, now: datetime, call: str | None = None) -> dict | None:
-    """Why the texts this turn would start cannot go, as Facts to take the step again with; None if they can.
+def _texts_refused(services, person: Person | None, turn: Turn, now: datetime, facts: Facts,
+                   call: str | None = None) -> Facts | None:
+    """`facts` with why the texts this turn would start cannot go, to take the step again with; None if they can.
     Only such a turn pays for the checks: whether the number is a U.S. one (libphonenumber costs as much as a
     step), then the line's limits (bot/allowance.py). A reminder sign-up counts against the number's day; the
     line's budget is spent when a reminder is sent. A call's text is counted against all three now."""
@@ -127,10 +128,10 @@ def _texts_refused(services, person: Person | None, turn: Turn, now: datetime, c
     if not starting:
         return None
     if person is None or not can_text(person.number):
-        return {"can_text": False}
+        return replace(facts, can_text=False)
     now_text = any(isinstance(effect, TextRequested) for effect in starting)
     limit = services.allowance.take(now, person.sender, call if now_text else None, budget=now_text)
-    return {"texts_paused": True} if limit else None
+    return replace(facts, texts_paused=True) if limit else None
 
 
 def _count(services, now: datetime, channel: str, turn: Turn) -> None:

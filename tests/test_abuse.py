@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 from rq.registry import ScheduledJobRegistry
+from werkzeug.test import EnvironBuilder
 
 from bot import config
+from bot.chat import WebhookPhone
 from bot.reminders import reminder_queue
 from bot.web import create_app
 from tests.helpers import ACCOUNT_SID, AUTH_TOKEN, FROZEN_NOW, call_in, make_caller, spoken
@@ -145,21 +147,15 @@ def test_each_limit_is_a_setting_with_its_default():
 
 # ---------------------------------------------------------------- bodies and signatures
 
-def signed_form(client, form: dict) -> tuple[int, str]:
-    from twilio.request_validator import RequestValidator
-    signature = RequestValidator(AUTH_TOKEN).compute_signature("http://localhost/sms", form)
-    response = client.post("/sms", data=form, headers={"X-Twilio-Signature": signature})
-    return response.status_code, response.get_data(as_text=True)
-
-
 def test_the_longest_text_twilio_can_send_with_ten_photos_is_answered(client):
     form = {"From": "+15055550123", "To": "+15055550000", "MessageSid": "SM" + "1" * 32, "AccountSid": ACCOUNT_SID,
             "Body": ("Tôi cần giúp đỡ, ICE đang ở cửa nhà tôi " * 60)[:1600], "NumMedia": "10",
             **{f"MediaUrl{index}": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/"
                                    f"MM{'2' * 32}/Media/ME{str(index) * 32}" for index in range(10)},
             **{f"MediaContentType{index}": "image/jpeg" for index in range(10)}}
-    status, xml = signed_form(client, form)
-    assert status == 200 and "<Message>" in xml
+    phone = WebhookPhone(AUTH_TOKEN, form["From"], client=client)  # signs it as Twilio would
+    xml = phone.post("/sms", form)
+    assert phone.last_status == 200 and "<Message>" in xml
 
 
 def test_a_body_over_64_kb_is_refused_and_never_read_past_64_kb_even_when_chunked(client):
@@ -167,7 +163,6 @@ def test_a_body_over_64_kb_is_refused_and_never_read_past_64_kb_even_when_chunke
     assert client.post("/sms", data=big, content_type="application/x-www-form-urlencoded",
                        headers={"X-Twilio-Signature": "forged"}).status_code == 413  # by its Content-Length, unread
 
-    from werkzeug.test import EnvironBuilder
     environ = EnvironBuilder("/sms", method="POST", content_type="application/x-www-form-urlencoded",
                              headers={"X-Twilio-Signature": "forged"}).get_environ()
     del environ["CONTENT_LENGTH"]  # as gunicorn gives a chunked body: no length, the stream ends where it ends
