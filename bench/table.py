@@ -17,8 +17,11 @@ def render(report: dict) -> str:
             count = name.rsplit("@", 1)[1]
             minimal = web.get(f"minimal correct webhook @{count}", {}).get("rps", 0)
             bare = web.get(f"bare Flask (constant TwiML) @{count}", {}).get("rps", 0)
+            # Paired within each round where the run has it (bench/webhook.py); else the ratio of medians.
+            vs_minimal = f"{row['vs_minimal']:.0%}" if "vs_minimal" in row else _ratio(row["rps"], minimal)
+            vs_bare = f"{row['vs_bare']:.0%}" if "vs_bare" in row else _ratio(row["rps"], bare)
             lines.append(f"  {name:<42} {row['rps']:>7.0f} {row['p50_ms']:>9.1f} {row['p99_ms']:>8.1f}"
-                         f"   {_ratio(row['rps'], minimal):>10}   {_ratio(row['rps'], bare):>7}"
+                         f"   {vs_minimal:>10}   {vs_bare:>7}"
                          + (f"   ({row['non_2xx']} non-2xx)" if row.get("non_2xx") else ""))
         lines.append("")
     for key in ("fanout", "flows", "memory"):

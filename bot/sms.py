@@ -126,7 +126,10 @@ def cut_to(text: str, limit: int) -> str:
 def render_text(translator: Translator, turn: Turn, budget: int) -> str:
     """The one message this turn sends: the page the person asked for."""
     hint = for_sms(turn.lang, translator.render(turn.lang, Say.of("system:more_hint")))
-    pages = paginate(compose(translator, turn), budget, hint)
+    try:
+        pages = _laid_out(translator, turn.lang, turn.says, turn.options, turn.footer, budget, hint)
+    except TypeError:  # a parameter that cannot be a key (a list): laid out afresh
+        pages = paginate(compose(translator, turn), budget, hint)
     if turn.page < len(pages):
         return for_sms(turn.lang, pages[turn.page])  # a line cut across pages starts right to left too
     # MORE after the last page: say so, and offer the menu again rather than repeating everything.
@@ -134,8 +137,19 @@ def render_text(translator: Translator, turn: Turn, budget: int) -> str:
     return paginate(compose(translator, done), budget, hint)[0]
 
 
+@lru_cache(maxsize=2048)
+def _laid_out(translator: Translator, lang: str, says: tuple, options: tuple, footer: bool, budget: int,
+              hint: str) -> tuple[str, ...]:
+    """The pages of a reply, kept per what it says (as _pages keeps them per text): rendering its messages
+    through the catalogs and Babel costs more than the rest of a step."""
+    turn = Turn(says, None, lang, options=options, footer=footer)
+    return tuple(paginate(compose(translator, turn), budget, hint))
+
+
+@lru_cache(maxsize=2048)
 def twiml(body: str | None) -> str:
-    """The TwiML reply; no body means no message (for example after an opt-out Twilio answers itself)."""
+    """The TwiML reply; no body means no message (for example after an opt-out Twilio answers itself).
+    Kept per body, as the pages are: every body is made from the flows, never from what a person wrote."""
     response = MessagingResponse()
     if body:
         response.message(body)

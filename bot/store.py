@@ -117,9 +117,11 @@ class Sessions:
     def __init__(self, client: redis.Redis, ttl: int):
         self.client = client
         self.ttl = ttl
-        # Compare-and-delete, so a turn frees only its own lock. Sent as EVALSHA inside the finishing
-        # pipeline: redis-py's Script objects would add a SCRIPT EXISTS round trip to every pipeline.
-        self.release_sha = hashlib.sha1(_RELEASE.encode()).hexdigest()
+        # Each script is one command and one reply: a turn costs two round trips and little packing. A Script
+        # runs by EVALSHA and, after a Redis restart has forgotten it, loads itself again.
+        self.take_script = client.register_script(_TAKE)
+        self.finish_script = client.register_script(_FINISH)
+        self.release_script = client.register_script(_RELEASE)
 
     @staticmethod
     def key(sender: str) -> str:
@@ -137,14 +139,36 @@ class Sessions:
     @contextmanager
     def conversation(self, sender: str):
         """One turn of one person's conversation, under their lock (two texts that arrive together are
-        handled one after the other), in two Redis round trips: take the lock and read the session at
-        once; then save, release and count at once (Conversation.finish)."""
+        handled one after the other), in two Redis round trips on one connection: take the lock and read the
+        session at once; then save, count and free the lock at once (Conversation.finish), whose answer is
+        read when the turn ends, so that the reply is laid out while Redis works."""
         turn = Conversation(self, sender)
         try:
             yield turn
-        finally:
-            turn.release()
+        except BaseException:
+            turn.abandon()
+            raise
+        turn.settle()
 
+
+# KEYS: the lock, the session. ARGV: this turn's token, the lock's life in ms. Returns {taken, session or nil}.
+_TAKE = """
+local taken = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+return {taken and 1 or 0, redis.call('GET', KEYS[2])}
+"""
+
+# KEYS: the session, the lock, the day's counts. ARGV: the new state ('' leaves the session as it is), its
+# life in s, this turn's token ('' when the lock was never taken), the count's field ('' counts nothing), the
+# counts' life in s. The lock is freed only if it is still this turn's own.
+_FINISH = """
+if ARGV[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
+if ARGV[4] ~= '' then
+  redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
+  redis.call('EXPIRE', KEYS[3], ARGV[5])
+end
+if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+return 1
+"""
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -155,54 +179,82 @@ return 0
 class Conversation:
     def __init__(self, sessions: Sessions, sender: str):
         self.sessions = sessions
-        self.client = sessions.client
         self.sender = sender
         self.lock_key = f"{PREFIX}:l:{sender}"
         self.token = secrets.token_hex(8)
-        self.locked = self._take()
-        self._released = False
+        self.pool = sessions.client.connection_pool
+        self.connection = self.pool.get_connection()
+        self._sent: tuple | None = None  # the finish whose answer is still to be read
+        try:
+            self.locked = self._take()
+        except BaseException:
+            self._drop_connection()
+            raise
+        self._finished = False
 
     def _take(self) -> bool:
-        pipe = self.client.pipeline(transaction=False)
-        pipe.set(self.lock_key, self.token, nx=True, px=LOCK_SECONDS * 1000)
-        pipe.get(Sessions.key(self.sender))
-        locked, raw = pipe.execute()
+        keys, args = (self.lock_key, Sessions.key(self.sender)), (self.token, LOCK_SECONDS * 1000)
+        locked, raw = self._run(self.sessions.take_script, keys, args)
         deadline = time.monotonic() + LOCK_WAIT
         while not locked and time.monotonic() < deadline:
             time.sleep(0.01)
-            locked = self.client.set(self.lock_key, self.token, nx=True, px=LOCK_SECONDS * 1000)
-            if locked:
-                raw = self.client.get(Sessions.key(self.sender))
+            locked, raw = self._run(self.sessions.take_script, keys, args)
         self.saved = _decode(raw)
         return bool(locked)
 
     def finish(self, state: dict | None, count: tuple | None = None) -> None:
-        """Save the new state (None: leave it as the turn's effects left it), free the lock, count the use."""
-        pipe = self.client.pipeline(transaction=False)
-        if state is not None:
-            pipe.set(Sessions.key(self.sender), json.dumps(state, separators=(",", ":")), ex=self.sessions.ttl)
-        if count is not None:
-            count_use(pipe, *count)
-        if self.locked:
-            pipe.evalsha(self.sessions.release_sha, 1, self.lock_key, self.token)
-        self._released = True
-        results = pipe.execute(raise_on_error=False)
-        if self.locked and isinstance(results[-1], redis.exceptions.NoScriptError):
-            self._release_now()  # Redis restarted and forgot the script: free the lock the slow way
-        for result in results:
-            if isinstance(result, Exception) and not isinstance(result, redis.exceptions.NoScriptError):
-                raise result
+        """Save the new state (None: leave it as the turn's effects left it), count the use, free the lock.
+        Sent now; its answer is read by settle(), after the reply is laid out."""
+        saved = json.dumps(state, separators=(",", ":")) if state is not None else ""
+        counts_key, field = _count_place(*count) if count is not None else (f"{PREFIX}:c:-", "")
+        keys = (Sessions.key(self.sender), self.lock_key, counts_key)
+        args = (saved, self.sessions.ttl, self.token if self.locked else "", field, COUNT_DAYS * 86400)
+        self._finished = True
+        self._send(self.sessions.finish_script, keys, args)
 
-    def release(self) -> None:
-        if not self._released and self.locked:
-            self._released = True
+    def settle(self) -> None:
+        """The end of a turn that went well: the finish's answer read (a failure raises), or the lock freed."""
+        try:
+            if self._sent is not None:
+                self._read()
+            elif self.locked and not self._finished:
+                self._run(self.sessions.release_script, (self.lock_key,), (self.token,))
+        except BaseException:
+            self._drop_connection()
+            raise
+        self.pool.release(self.connection)
+
+    def abandon(self) -> None:
+        """The end of a turn that failed: the lock freed if it can be (else it expires in LOCK_SECONDS)."""
+        self._drop_connection()
+        if self.locked and not self._finished:
             try:
-                self._release_now()
+                self.sessions.release_script(keys=[self.lock_key], args=[self.token])
             except redis.RedisError:
-                pass  # it expires by itself in LOCK_SECONDS
+                pass
 
-    def _release_now(self) -> None:
-        self.client.eval(_RELEASE, 1, self.lock_key, self.token)
+    def _run(self, script, keys: tuple, args: tuple):
+        self._send(script, keys, args)
+        return self._read()
+
+    def _send(self, script, keys: tuple, args: tuple) -> None:
+        self._sent = (script, keys, args)
+        self.connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
+
+    def _read(self):
+        script, keys, args = self._sent
+        self._sent = None
+        try:
+            return self.connection.read_response()
+        except redis.exceptions.NoScriptError:  # Redis restarted and forgot it: send the script itself
+            self.connection.send_command("EVAL", script.script, len(keys), *keys, *args)
+            return self.connection.read_response()
+
+    def _drop_connection(self) -> None:
+        if self.connection is not None:
+            self.connection.disconnect()  # it may hold an unread answer: never hand it back as it is
+            self.pool.release(self.connection)
+            self.connection = None
 
 
 def _decode(raw: bytes | None) -> dict | None:
@@ -214,12 +266,17 @@ def _decode(raw: bytes | None) -> dict | None:
         return None
 
 
+def _count_place(now: datetime, channel: str, lang: str, what: str) -> tuple[str, str]:
+    """The day's hash and the field one use of `what` adds to: a number per day, channel, language and node (or
+    reminder outcome), nothing else."""
+    return f"{PREFIX}:c:{now.date().isoformat()}", f"{channel}|{lang}|{what}"
+
+
 def count_use(client, now: datetime, channel: str, lang: str, what: str) -> None:
-    """One more use of `what` today: a number per day, channel, language and node (or reminder
-    outcome), nothing else. `client` may be a pipeline, which the caller then executes."""
-    key = f"{PREFIX}:c:{now.strftime('%Y-%m-%d')}"
+    """One more use of `what` today. `client` may be a pipeline, which the caller then executes."""
+    key, field = _count_place(now, channel, lang, what)
     pipe = client if isinstance(client, redis.client.Pipeline) else client.pipeline(transaction=False)
-    pipe.hincrby(key, f"{channel}|{lang}|{what}", 1)
+    pipe.hincrby(key, field, 1)
     pipe.expire(key, COUNT_DAYS * 86400)
     if pipe is not client:
         pipe.execute()

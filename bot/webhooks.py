@@ -57,23 +57,26 @@ def sms_webhook() -> Response:
     said = Message(request.form.get("Body", ""))
     # On a number with Twilio's opt-out handling, Twilio has answered STOP, START and HELP itself.
     facts = Facts(carrier_answered=(request.form.get("OptOutType") or "").upper() or None)
+    lay_out = functools.partial(sms.render_text, services.translator, budget=services.settings.sms_segment_budget)
     try:
-        turn = _converse(services, _person(request.form.get("From", ""), now), said, now, facts)
+        turn, body = _converse(services, _person(request.form.get("From", ""), now), said, now, facts, lay_out)
     except redis.RedisError as error:
         log.error("sms: Redis is unreachable (%s); answering without the conversation", type(error).__name__)
         turn = engine.step(services.flows, services.vocabulary, None, said, now, Facts(remembered=False))
-    body = sms.render_text(services.translator, turn, services.settings.sms_segment_budget)
+        body = lay_out(turn)
     log.info("sms: %s in %s at %s", turn.outcome, turn.lang, turn.node or "-")
     return _xml(sms.twiml(body))
 
 
-def _converse(services, person: Person | None, said: Message, now: datetime, facts: Facts) -> Turn:
-    """One step of a text conversation, with the session loaded before and saved after, under its lock."""
+def _converse(services, person: Person | None, said: Message, now: datetime, facts: Facts,
+              lay_out) -> tuple[Turn, str]:
+    """One step of a text conversation, with the session loaded before and saved after, under its lock; and the
+    reply, laid out while Redis saves."""
     flows = services.flows
     if person is None:
         turn = engine.step(flows, services.vocabulary, None, said, now, facts)
         _count(services, now, "sms", turn)
-        return turn
+        return turn, lay_out(turn)
     with services.sessions.conversation(person.sender) as conversation:
         if not conversation.locked:
             log.warning("sms: a sender's lock was busy for %.0f s; answering without waiting", store.LOCK_WAIT)
@@ -92,7 +95,8 @@ def _converse(services, person: Person | None, said: Message, now: datetime, fac
             carry_out(services, person, turn)
             new_state = None
         conversation.finish(new_state, count)
-    return turn
+        body = lay_out(turn)
+    return turn, body
 
 
 @bp.post(voice.PATH)

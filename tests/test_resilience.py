@@ -10,7 +10,7 @@ import time
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
-from bot import engine
+from bot import engine, sms
 from bot.web import create_app
 from tests.helpers import TRANSLATOR, assert_no_number, make_caller, make_phone
 
@@ -83,6 +83,27 @@ def test_a_redis_that_forgot_its_scripts_still_frees_every_lock(app, redis_clien
     phone("hi")
     assert "Where are you?" in phone("1")
     assert not list(redis_client.scan_iter("rl:l:*"))
+
+
+def test_a_turn_that_crashes_frees_its_lock_and_its_connection_and_the_next_text_is_answered(app, redis_client,
+                                                                                             monkeypatch):
+    """A turn holds one Redis connection from taking the lock to reading the save's answer; a bug between the
+    two must neither keep the person locked out nor leave a connection with an unread answer in the pool."""
+    services = app.extensions["rightsline"]
+    phone = make_phone(app.test_client(), "+15055550123")
+    phone("hi")
+    real_lay_out = sms.render_text
+
+    def crash_once(*args, **kwargs):
+        monkeypatch.setattr(sms, "render_text", real_lay_out)
+        raise RuntimeError("a bug in laying out the reply, after the save was sent")
+
+    monkeypatch.setattr(sms, "render_text", crash_once)
+    assert phone("1") == TRANSLATOR.text("en", "system:error")
+    assert not list(redis_client.scan_iter("rl:l:*"))
+    assert not services.redis.connection_pool._in_use_connections
+    assert "At your door" in phone("1")  # the first "1" was saved before the crash: this one is the rights menu's
+    assert not services.redis.connection_pool._in_use_connections
 
 
 # ---------------------------------------------------------------- a crash (a bug, not Redis)
