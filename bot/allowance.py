@@ -20,18 +20,23 @@ log = logging.getLogger(__name__)
 CALL_SECONDS = 4 * 3600  # Twilio ends a call after four hours at most
 
 # Every limit is checked before any is counted, in one script, so 200 texts at once cannot slip past a limit
-# together. KEYS: the counts; ARGV: each one's limit and its life in seconds, in pairs. Returns 0, or the
+# together. KEYS: the request's replay record ('' if it has none), then the counts; ARGV: the replay record's life,
+# then each count's limit and its life in seconds, in pairs. Returns -1 for a request seen before, 0, or the
 # position (from 1) of the first limit reached.
 _TAKE = """
-for i, key in ipairs(KEYS) do
-  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[2 * i - 1]) then return i end
+if KEYS[1] ~= '' and not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return -1 end
+for i = 2, #KEYS do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[2 * i - 2]) then return i - 1 end
 end
-for i, key in ipairs(KEYS) do
-  redis.call('INCR', key)
-  redis.call('EXPIRE', key, ARGV[2 * i])
+for i = 2, #KEYS do
+  redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], ARGV[2 * i - 1])
 end
 return 0
 """
+
+REPLAY = "replay"
+REPLAY_SECONDS = 600  # Twilio's signature has no time in it: a signed request is known again for this long
 
 LIMITS = {"number": "RIGHTSLINE_TEXTS_PER_NUMBER_PER_DAY", "call": "RIGHTSLINE_TEXTS_PER_CALL",
           "budget": "RIGHTSLINE_DAILY_TEXT_BUDGET"}
@@ -44,10 +49,11 @@ class TextAllowance:
         self._take = connection.register_script(_TAKE)
 
     def take(self, now: datetime, sender: str | None = None, call: str | None = None,
-             budget: bool = True) -> str | None:
+             budget: bool = True, once: str | None = None) -> str | None:
         """Count one text the line is about to start; None if every limit allows it, else the name of the limit
         it would pass ("number", "call", "budget"), and then nothing is counted. A refusal is logged and counted
-        per day, without anything about who asked."""
+        per day, without anything about who asked. `once` names the request (a keyed hash): one seen in the last
+        REPLAY_SECONDS is a replay (REPLAY), and starts no second text."""
         day = now.astimezone(UTC).strftime("%Y-%m-%d")
         midnight = datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=1)
         rest_of_day = max(60, int((midnight - now).total_seconds()))
@@ -61,8 +67,14 @@ class TextAllowance:
         if budget:
             checks.append(("budget", f"{store.PREFIX}:t:b:{day}", self.settings.daily_text_budget,
                            rest_of_day + 86400))  # kept a day longer: operators read yesterday's total
-        refused = int(self._take(keys=[key for _name, key, _limit, _life in checks],
-                                 args=[value for _n, _k, limit, life in checks for value in (limit, life)]))
+        once_key = f"{store.PREFIX}:once:{once}" if once else ""
+        limits = (value for _name, _key, limit, life in checks for value in (limit, life))
+        refused = int(self._take(keys=[once_key, *(key for _name, key, _limit, _life in checks)],
+                                 args=[REPLAY_SECONDS, *limits]))
+        if refused < 0:
+            log.warning("texts: a request seen before asked for a text again; none sent")
+            store.count_use(self.redis, now, "limits", "-", REPLAY)
+            return REPLAY
         if not refused:
             return None
         name = checks[refused - 1][0]

@@ -54,9 +54,15 @@ class WebhookPhone(_Webhook):
     """A phone that texts: send() returns the reply as the screen shows it."""
 
     def send(self, body: str) -> str:
-        form = {"From": self.number, "To": "+15055550000", "Body": body, "MessageSid": "SM" + "0" * 32,
+        # Each text its own MessageSid, as Twilio gives: the line answers a MessageSid it has seen as a replay.
+        form = {"From": self.number, "To": "+15055550000", "Body": body, "MessageSid": "SM" + secrets.token_hex(16),
                 "AccountSid": "AC" + "0" * 32, "NumMedia": "0"}
+        self.last_form = form
         return message_text(self.post("/sms", form))
+
+    def send_again(self) -> str:
+        """The last text once more, exactly as signed before: what Twilio's retry, or a replay, looks like."""
+        return message_text(self.post("/sms", self.last_form))
 
 
 @dataclass

@@ -47,6 +47,10 @@ class Settings:
     texts_per_number_per_day: int = 3
     texts_per_call: int = 2
     daily_text_budget: int = 1000
+    # Replies are paid messages too: one sender may text this many at once, then this many a minute.
+    sender_burst: int = 10
+    sender_per_minute: int = 20
+    twilio_auth_token_secondary: str = ""  # during a rotation of the Auth Token, the other one, also accepted
     extra: dict = field(default_factory=dict)
 
     @property
@@ -90,6 +94,7 @@ def load(overrides: dict | None = None, environ: dict | None = None) -> Settings
         "redis_url": env.get("REDIS_URL") or None,
         "twilio_account_sid": env.get("TWILIO_ACCOUNT_SID") or None,
         "twilio_auth_token": env.get("TWILIO_AUTH_TOKEN", ""),
+        "twilio_auth_token_secondary": env.get("TWILIO_AUTH_TOKEN_SECONDARY", ""),
         "twilio_from": env.get("TWILIO_FROM") or None,
         "twilio_api_url": env.get("TWILIO_API_URL") or None,
         "public_url": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
@@ -100,7 +105,9 @@ def load(overrides: dict | None = None, environ: dict | None = None) -> Settings
     for name, key in (("RIGHTSLINE_SESSION_TTL", "session_ttl"), ("RIGHTSLINE_SMS_SEGMENTS", "sms_segment_budget"),
                       ("RIGHTSLINE_TEXTS_PER_NUMBER_PER_DAY", "texts_per_number_per_day"),
                       ("RIGHTSLINE_TEXTS_PER_CALL", "texts_per_call"),
-                      ("RIGHTSLINE_DAILY_TEXT_BUDGET", "daily_text_budget")):
+                      ("RIGHTSLINE_DAILY_TEXT_BUDGET", "daily_text_budget"),
+                      ("RIGHTSLINE_SENDER_BURST", "sender_burst"),
+                      ("RIGHTSLINE_SENDER_PER_MINUTE", "sender_per_minute")):
         if env.get(name):
             values[key] = _number(name, env[name], int)
             if values[key] < 0:
@@ -136,6 +143,9 @@ def load(overrides: dict | None = None, environ: dict | None = None) -> Settings
                 + ". Set them in the environment, or set RIGHTSLINE_ENV=development to run on this machine "
                 "with an embedded Redis and generated secrets."
             )
+    if settings.sender_burst < 1 or settings.sender_per_minute < 1:
+        raise ConfigError("RIGHTSLINE_SENDER_BURST and RIGHTSLINE_SENDER_PER_MINUTE must be 1 or more: at 0 the line "
+                          "would answer nobody.")
     if len(settings.secret) < 16:
         raise ConfigError("RIGHTSLINE_SECRET must be at least 16 characters: it keys the hash of every number.")
     return settings

@@ -87,6 +87,22 @@ def _text(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str, 
     return turn
 
 
+def always_answered(vocabulary: Vocabulary, text: str) -> bool:
+    """Whether a text asks to stop, start again, be forgotten or be helped (a command word or a phrase, or the
+    yes that confirms a forget): answered even when the sender is past their allowance of replies."""
+    words = match.command_form(text)
+    found = _command(vocabulary, vocabulary.bare(words), "en")
+    return bool(found and found[1] in ("stop", "start", "forget", "help")) or words in vocabulary.confirm or bool(
+        vocabulary.phrase(words))
+
+
+def slow_down(state: State | None) -> Turn:
+    """A sender past their allowance of replies is asked, once, to wait a moment; nothing about them changes."""
+    lang = state.lang if state is not None else "en"
+    return Turn((Say.of("system:slow_down"),), state, lang, state.node if state else None, outcome="limit:sender",
+                footer=False)
+
+
 def _reminders_allowed(flows: Flows, turn: Turn, facts: Facts, now: datetime) -> Turn:
     """A reminder goes only to a U.S. number, and only while the line's limits on texts allow one."""
     if turn.state is None or not any(isinstance(effect, ReminderRequested) for effect in turn.effects):

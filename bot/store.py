@@ -36,6 +36,11 @@ def sender_key(secret: str, number: str) -> str:
     return hmac.new(secret.encode(), digits.encode(), hashlib.sha256).hexdigest()
 
 
+def keyed_hash(secret: str, text: str) -> str:
+    """A name for something Twilio could match to a person (a MessageSid, a CallSid), useless without the secret."""
+    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
 def connect(url: str, timeout: float | None) -> redis.Redis:
     """A client that fails fast: a webhook must answer even when Redis does not."""
     return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
@@ -114,11 +119,12 @@ def _gone(pid: int, timeout: float) -> bool:
 
 
 class Sessions:
-    def __init__(self, client: redis.Redis, ttl: int):
+    def __init__(self, client: redis.Redis, ttl: int, burst: int = 10, per_minute: int = 20):
         self.client = client
         self.ttl = ttl
-        # Each script is one command and one reply: a turn costs two round trips and little packing. A Script
-        # runs by EVALSHA and, after a Redis restart has forgotten it, loads itself again.
+        self.burst, self.per_minute = burst, per_minute
+        # Each script is one command and one reply: a turn costs two round trips and little packing. Sent as
+        # EVALSHA; after a Redis restart has forgotten one, as EVAL with its text.
         self.take_script = client.register_script(_TAKE)
         self.finish_script = client.register_script(_FINISH)
         self.release_script = client.register_script(_RELEASE)
@@ -137,12 +143,15 @@ class Sessions:
         count_use(self.client, now, channel, lang, what)
 
     @contextmanager
-    def conversation(self, sender: str):
+    def conversation(self, sender: str, now: datetime, always: bool = False):
         """One turn of one person's conversation, under their lock (two texts that arrive together are
         handled one after the other), in two Redis round trips on one connection: take the lock and read the
         session at once; then save, count and free the lock at once (Conversation.finish), whose answer is
-        read when the turn ends, so that the reply is laid out while Redis works."""
-        turn = Conversation(self, sender)
+        read when the turn ends, so that the reply is laid out while Redis works.
+
+        A sender past their allowance of replies is told so once, then not at all until it refills; `always`
+        (STOP, START, HELP, FORGET) passes regardless."""
+        turn = Conversation(self, sender, now, always)
         try:
             yield turn
         except BaseException:
@@ -151,15 +160,34 @@ class Sessions:
         turn.settle()
 
 
-# KEYS: the lock, the session. ARGV: this turn's token, the lock's life in ms. Returns {taken, session or nil}.
+# The first round trip. KEYS: the lock, the session, the sender's allowance (a token bucket). ARGV: this turn's
+# token, the lock's life in ms, now in ms, the burst, replies a minute, and whether the allowance is to be charged
+# ('1'). Returns {verdict, session or nil, told}: verdict 1 the lock is taken, 0 it is busy, 3 past the allowance
+# (told: whether the sender was already told so).
 _TAKE = """
+if ARGV[6] == '1' then
+  local burst, now = tonumber(ARGV[4]), tonumber(ARGV[3])
+  local held = redis.call('HMGET', KEYS[3], 'tokens', 'at', 'told')
+  local tokens = burst
+  if held[1] then
+    tokens = math.min(burst, tonumber(held[1]) + (now - tonumber(held[2])) * tonumber(ARGV[5]) / 60000)
+  end
+  local refill_ms = math.ceil(burst * 60000 / tonumber(ARGV[5]))
+  if tokens < 1 then
+    redis.call('HSET', KEYS[3], 'tokens', tostring(tokens), 'at', ARGV[3], 'told', '1')
+    redis.call('PEXPIRE', KEYS[3], refill_ms)
+    return {3, redis.call('GET', KEYS[2]), held[3] == '1' and 1 or 0}
+  end
+  redis.call('HSET', KEYS[3], 'tokens', tostring(tokens - 1), 'at', ARGV[3], 'told', '0')
+  redis.call('PEXPIRE', KEYS[3], refill_ms)
+end
 local taken = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
-return {taken and 1 or 0, redis.call('GET', KEYS[2])}
+return {taken and 1 or 0, redis.call('GET', KEYS[2]), 0}
 """
 
-# KEYS: the session, the lock, the day's counts. ARGV: the new state ('' leaves the session as it is), its
-# life in s, this turn's token ('' when the lock was never taken), the count's field ('' counts nothing), the
-# counts' life in s. The lock is freed only if it is still this turn's own.
+# The second. KEYS: the session, the lock, the day's counts. ARGV: the new state ('' leaves the session as it
+# is), its life in s, this turn's token ('' when the lock was never taken), the count's field ('' counts nothing),
+# the counts' life in s. The lock is freed only if it is still this turn's own.
 _FINISH = """
 if ARGV[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
 if ARGV[4] ~= '' then
@@ -175,9 +203,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
+GO, BUSY, PAST_ALLOWANCE = 1, 0, 3
+
 
 class Conversation:
-    def __init__(self, sessions: Sessions, sender: str):
+    def __init__(self, sessions: Sessions, sender: str, now: datetime, always: bool = False):
         self.sessions = sessions
         self.sender = sender
         self.lock_key = f"{PREFIX}:l:{sender}"
@@ -185,26 +215,36 @@ class Conversation:
         self.pool = sessions.client.connection_pool
         self.connection = self.pool.get_connection()
         self._sent: tuple | None = None  # the finish whose answer is still to be read
+        self._finished = False
+        self.told = False
         try:
-            self.locked = self._take()
+            self.verdict = self._take(int(now.timestamp() * 1000), always)
         except BaseException:
             self._drop_connection()
             raise
-        self._finished = False
+        self.locked = self.verdict == GO
 
-    def _take(self) -> bool:
-        keys, args = (self.lock_key, Sessions.key(self.sender)), (self.token, LOCK_SECONDS * 1000)
-        locked, raw = self._run(self.sessions.take_script, keys, args)
+    @property
+    def past_allowance(self) -> bool:
+        return self.verdict == PAST_ALLOWANCE
+
+    def _take(self, now_ms: int, always: bool) -> int:
+        keys = (self.lock_key, Sessions.key(self.sender), f"{PREFIX}:a:{self.sender}")
+        args = [self.token, LOCK_SECONDS * 1000, now_ms, self.sessions.burst, self.sessions.per_minute,
+                "0" if always else "1"]
+        verdict, raw, told = self._run(self.sessions.take_script, keys, args)
         deadline = time.monotonic() + LOCK_WAIT
-        while not locked and time.monotonic() < deadline:
+        args[5] = "0"  # waiting for the lock is no second text: the allowance was charged once
+        while verdict == BUSY and time.monotonic() < deadline:
             time.sleep(0.01)
-            locked, raw = self._run(self.sessions.take_script, keys, args)
+            verdict, raw, told = self._run(self.sessions.take_script, keys, args)
         self.saved = _decode(raw)
-        return bool(locked)
+        self.told = bool(told)
+        return verdict
 
     def finish(self, state: dict | None, count: tuple | None = None) -> None:
-        """Save the new state (None: leave it as the turn's effects left it), count the use, free the lock.
-        Sent now; its answer is read by settle(), after the reply is laid out."""
+        """Save the new state (None: leave it as the turn's effects left it), count the use, free the lock. Sent
+        now; its answer is read by settle(), after the reply is laid out."""
         saved = json.dumps(state, separators=(",", ":")) if state is not None else ""
         counts_key, field = _count_place(*count) if count is not None else (f"{PREFIX}:c:-", "")
         keys = (Sessions.key(self.sender), self.lock_key, counts_key)

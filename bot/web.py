@@ -58,7 +58,8 @@ def build_services(settings: config.Settings, clock=None, flows: flow.Flows | No
         url = embedded.url
     client = store.connect(url, settings.redis_timeout)
     return Services(settings, flows, translator, vocabulary, voice.Speaker(flows, translator), client,
-                    store.Sessions(client, settings.session_ttl), reminders.Reminders(settings, flows, client),
+                    store.Sessions(client, settings.session_ttl, settings.sender_burst, settings.sender_per_minute),
+                    reminders.Reminders(settings, flows, client),
                     RequestValidator(settings.twilio_auth_token), TextAllowance(settings, client), embedded, clock)
 
 

@@ -12,6 +12,7 @@ import redis
 from flask import Blueprint, Response, abort, current_app, request
 
 from bot import engine, sms, store, voice
+from bot.allowance import REPLAY
 from bot.effects import Person, can_text, carry_out, carry_out_or_say_so
 from bot.turn import Facts, Message, ReminderRequested, Say, State, TextRequested, Turn
 
@@ -65,29 +66,56 @@ def sms_webhook() -> Response:
         turn = engine.step(services.flows, services.vocabulary, None, said, now, Facts(remembered=False))
         body = lay_out(turn)
     log.info("sms: %s in %s at %s", turn.outcome, turn.lang, turn.node or "-")
-    return _xml(sms.twiml(body))
+    return _xml(sms.twiml(body or None))
+
+
+RECENT = 3  # texts a person's session remembers by name, to know a replay: Twilio retries the last one
 
 
 def _converse(services, person: Person | None, said: Message, now: datetime, facts: Facts,
-              lay_out) -> tuple[Turn, str]:
+              lay_out) -> tuple[Turn, str | None]:
     """One step of a text conversation, with the session loaded before and saved after, under its lock; and the
-    reply, laid out while Redis saves."""
+    reply, laid out while Redis saves. A sender past their allowance is told once to wait, then answered with
+    nothing (None) until it refills.
+
+    A replayed text (Twilio's retry, or anyone resending a signed request) is answered as it was, from the state
+    it was first answered from, with nothing saved and no second effect. The session keeps, under "r", the last
+    few texts' names (a keyed hash of the MessageSid) and the state each was answered from: states, never words;
+    erased with the session by FORGET and STOP."""
     flows = services.flows
     if person is None:
         turn = engine.step(flows, services.vocabulary, None, said, now, facts)
         _count(services, now, "sms", turn)
         return turn, lay_out(turn)
-    with services.sessions.conversation(person.sender) as conversation:
+    always = bool(facts.carrier_answered) or engine.always_answered(services.vocabulary, said.text)
+    with services.sessions.conversation(person.sender, now, always) as conversation:
+        saved = dict(conversation.saved or {})
+        recent = saved.pop("r", [])
+        state = State.from_dict(saved, flows) if saved else None
+        if conversation.past_allowance:
+            if conversation.told:
+                return engine.slow_down(state), None
+            log.warning("sms: a sender passed %s replies at once; asked to wait", services.settings.sender_burst)
+            _count_limit(services, now, "sender")
+            turn = engine.slow_down(state)
+            return turn, lay_out(turn)
+        message = _message_name(services)
+        first = next((before for name, before in recent if name == message), False) if message else False
+        if first is not False:
+            state = State.from_dict(first, flows) if first else None
+            turn = engine.step(flows, services.vocabulary, state, said, now, facts)
+            log.warning("sms: a text seen before was answered again, with no second effect")
+            return replace(turn, effects=(), outcome=f"{turn.outcome}:replay"), lay_out(turn)
         if not conversation.locked:
             log.warning("sms: a sender's lock was busy for %.0f s; answering without waiting", store.LOCK_WAIT)
-        saved = conversation.saved
-        state = State.from_dict(saved, flows) if saved else None
         turn = engine.step(flows, services.vocabulary, state, said, now, facts)
         refused = _texts_refused(services, person, turn, now, facts)
         if refused:
             turn = engine.step(flows, services.vocabulary, state, said, now, refused)
         count = (now, "sms", turn.lang, turn.node or turn.outcome)
         new_state = turn.state.to_dict() if turn.state is not None else None
+        if new_state is not None and message:
+            new_state["r"] = [[message, saved or None], *recent][:RECENT]
         if turn.effects:
             # The session is saved first; then effects run (a forget deletes what was just saved).
             if new_state is not None:
@@ -97,6 +125,14 @@ def _converse(services, person: Person | None, said: Message, now: datetime, fac
         conversation.finish(new_state, count)
         body = lay_out(turn)
     return turn, body
+
+
+def _message_name(services) -> str:
+    """A keyed hash of what names this text for Twilio (its MessageSid, or the idempotency token Twilio sends with
+    a retry), so that a replay is known without keeping anything Twilio could match to it. 64 bits: it is told
+    apart only from the same person's last few texts."""
+    name = request.form.get("MessageSid") or request.headers.get("I-Twilio-Idempotency-Token", "")
+    return store.keyed_hash(services.settings.secret, name)[:16] if name else ""
 
 
 @bp.post(voice.PATH)
@@ -109,11 +145,16 @@ def voice_webhook() -> Response:
     turn = engine.step(services.flows, services.vocabulary, state, said, now)
     person = _person(number, now)
     if turn.effects:
+        call = request.form.get("CallSid") or number
+        # A call's position is its signed URL, and the keys pressed there: the same again is a replay.
+        once = store.keyed_hash(services.settings.secret, f"{call} {request.full_path} {request.form.get('Digits')}")
         try:
-            refused = _texts_refused(services, person, turn, now, Facts(), call=request.form.get("CallSid") or number)
+            refused = _texts_refused(services, person, turn, now, Facts(), call=call, once=once)
         except redis.RedisError:
             refused = None  # carrying the text out fails the same way, and says so
-        if refused:
+        if refused is REPLAYED:
+            turn = replace(turn, effects=())  # told as the first time; nothing sent again
+        elif refused:
             turn = engine.step(services.flows, services.vocabulary, state, said, now, refused)
     if turn.effects:
         turn = carry_out_or_say_so(services, person, turn, "voice")
@@ -122,9 +163,13 @@ def voice_webhook() -> Response:
     return _xml(voice.render(services.speaker, turn))
 
 
+REPLAYED = Facts(texts_paused=True)  # what _texts_refused says of a request seen before
+
+
 def _texts_refused(services, person: Person | None, turn: Turn, now: datetime, facts: Facts,
-                   call: str | None = None) -> Facts | None:
-    """`facts` with why the texts this turn would start cannot go, to take the step again with; None if they can.
+                   call: str | None = None, once: str | None = None) -> Facts | None:
+    """`facts` with why the texts this turn would start cannot go, to take the step again with; None if they can;
+    REPLAYED if this very request (`once`) asked before.
     Only such a turn pays for the checks: whether the number is a U.S. one (libphonenumber costs as much as a
     step), then the line's limits (bot/allowance.py). A reminder sign-up counts against the number's day; the
     line's budget is spent when a reminder is sent. A call's text is counted against all three now."""
@@ -134,8 +179,17 @@ def _texts_refused(services, person: Person | None, turn: Turn, now: datetime, f
     if person is None or not can_text(person.number):
         return replace(facts, can_text=False)
     now_text = any(isinstance(effect, TextRequested) for effect in starting)
-    limit = services.allowance.take(now, person.sender, call if now_text else None, budget=now_text)
+    limit = services.allowance.take(now, person.sender, call if now_text else None, budget=now_text, once=once)
+    if limit == REPLAY:
+        return REPLAYED
     return replace(facts, texts_paused=True) if limit else None
+
+
+def _count_limit(services, now: datetime, name: str) -> None:
+    try:
+        services.sessions.count(now, "limits", "-", name)
+    except redis.RedisError:
+        pass
 
 
 def _count(services, now: datetime, channel: str, turn: Turn) -> None:

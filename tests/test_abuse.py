@@ -5,7 +5,7 @@ number, RIGHTSLINE_TEXTS_PER_CALL in a call, and RIGHTSLINE_DAILY_TEXT_BUDGET fo
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from rq.registry import ScheduledJobRegistry
@@ -13,9 +13,20 @@ from werkzeug.test import EnvironBuilder
 
 from bot import config
 from bot.chat import WebhookPhone
+from bot.store import sender_key
 from bot.reminders import reminder_queue
 from bot.web import create_app
-from tests.helpers import ACCOUNT_SID, AUTH_TOKEN, FROZEN_NOW, call_in, make_caller, spoken
+from tests.helpers import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    FROZEN_NOW,
+    SECRET,
+    TRANSLATOR,
+    call_in,
+    make_caller,
+    make_phone,
+    spoken,
+)
 from tests.reminder_helpers import (
     app_at,
     ask_for_reminder,
@@ -55,17 +66,22 @@ def limited(overrides, shipped_flows):
     return build
 
 
-def test_one_caller_pressing_two_again_and_again_gets_two_texts_then_hears_texts_are_paused(limited, redis_client,
-                                                                                             caplog):
-    client = limited()
+def test_one_caller_asking_for_script_after_script_gets_two_texts_then_hears_texts_are_paused(limited, redis_client,
+                                                                                               caplog):
+    client = limited(texts_per_number_per_day=10)
     caller = a_call(client, "+15055550123")
-    assert spoken("en", "system:voice_text_sent") in press_two_after_a_script(caller)
-    heard = [caller.press("2").text for _ in range(19)]
+    assert spoken("en", "system:voice_text_sent") in press_two_after_a_script(caller)  # the door script
+    heard = []
+    for script in "2345":  # back to the rights menu, the next script, and 2: text it to me
+        caller.press("9")
+        caller.press(script)
+        heard.append(caller.press("2").text)
     assert redis_client.llen(QUEUE) == 2  # RIGHTSLINE_TEXTS_PER_CALL, by default 2
+    assert spoken("en", "system:voice_text_sent") in heard[0]
     assert spoken("en", "system:voice_texts_paused") in heard[-1]
     assert spoken("en", "system:voice_after_script") in heard[-1]  # the call goes on
     assert "RIGHTSLINE_TEXTS_PER_CALL" in caplog.text and "5550123" not in caplog.text
-    assert limits_counted(redis_client, "call") == 18
+    assert limits_counted(redis_client, "call") == 3
 
 
 def test_a_number_gets_at_most_its_daily_texts_however_many_calls_it_makes(limited, redis_client):
@@ -84,15 +100,16 @@ def test_many_spoofed_caller_ids_stop_at_the_lines_daily_budget(limited, redis_c
     assert limits_counted(redis_client, "budget") == 7
 
 
-def test_a_replayed_text_me_request_queues_no_more_than_the_calls_limit(limited, redis_client):
+def test_a_replayed_text_me_request_is_told_the_same_and_queues_one_text(limited, redis_client):
     client = limited()
     caller = a_call(client, "+15055550123")
     call_in(caller, "en")
     caller.press("1")
     at_the_script = caller.press("1").action
-    for _ in range(5):  # the very same signed request, sent again and again
-        caller._go(at_the_script, {"Digits": "2"})
-    assert redis_client.llen(QUEUE) == 2
+    heard = [caller._go(at_the_script, {"Digits": "2"}).text for _ in range(5)]  # one signed request, again and again
+    assert redis_client.llen(QUEUE) == 1
+    assert all(spoken("en", "system:voice_text_sent") in text for text in heard)
+    assert limits_counted(redis_client, "replay") == 4
 
 
 @pytest.mark.parametrize("number", ["+18765550123", "+18095550123", "+13455550123", "+14165550123"],
@@ -209,3 +226,92 @@ def test_a_request_without_a_signature_is_refused_before_its_body_is_read(client
 def test_the_web_app_never_starts_without_a_real_auth_token(overrides, env):
     with pytest.raises(config.ConfigError, match="TWILIO_AUTH_TOKEN"):
         create_app({**overrides, "env": env, "twilio_auth_token": ""})
+
+
+# ---------------------------------------------------------------- replays of texts
+
+def test_a_replayed_text_gets_the_same_reply_and_moves_nobody_a_second_step(client, redis_client):
+    phone = make_phone(client, "+15055550123")
+    phone("hi")
+    rights_menu = phone("1")
+    assert phone.device.send_again() == rights_menu  # Twilio's retry, or anyone resending the signed request
+    assert phone.device.send_again() == rights_menu
+    assert "At your door" in phone("1")  # one step from the rights menu: the replays moved nothing
+
+
+def test_a_replayed_reminder_sign_up_is_answered_the_same_and_schedules_one_reminder(sending, flows_dir,
+                                                                                    redis_client):
+    write_events(flows_dir, future_event())
+    app = app_at(sending, real_now())
+    phone = make_phone(app.test_client(), "+15055550123")
+    phone("hi")
+    phone("3")
+    phone("1")
+    done = phone("1")
+    assert done.startswith("Done."), done
+    scheduled = ScheduledJobRegistry(queue=reminder_queue(redis_client)).count
+    assert scheduled
+    assert phone.device.send_again() == done
+    assert ScheduledJobRegistry(queue=reminder_queue(redis_client)).count == scheduled
+    assert redis_client.get(f"rl:t:n:{real_now().strftime('%Y-%m-%d')}:" + sender_key(SECRET, "+15055550123")) == b"1"
+
+
+def test_a_replay_keeps_no_words_only_the_states_and_forget_erases_them(client, redis_client):
+    phone = make_phone(client, "+15055550123")
+    for text in ("hola", "hospitl", "1"):
+        phone(text)
+    stored = " ".join(str(redis_client.get(key)) for key in redis_client.scan_iter("rl:s:*"))
+    assert "hospitl" not in stored and "hola" not in stored
+    phone("BORRAR")
+    assert not list(redis_client.scan_iter("rl:s:*"))
+
+
+# ---------------------------------------------------------------- one sender, many texts
+
+@pytest.fixture
+def fast_sender(overrides, shipped_flows, redis_client):
+    """A phone at the line's default allowance of replies, and a clock the test moves."""
+    clock = [FROZEN_NOW]
+    app = create_app({**overrides, "flows": shipped_flows, "sender_burst": 10, "sender_per_minute": 20,
+                      "clock": lambda: clock[0]})
+    phone = make_phone(app.test_client(), "+15055550123")
+    phone.clock = clock
+    return phone
+
+
+def test_a_sender_texting_fast_is_asked_once_in_their_language_to_wait_then_answered_with_nothing(fast_sender,
+                                                                                                   redis_client):
+    replies = [fast_sender("hola")] + [fast_sender("menu") for _ in range(9)]  # a long text in parts, and more
+    assert all("1 " in reply for reply in replies)
+    wait = fast_sender("menu")
+    assert wait == TRANSLATOR.text("es", "system:slow_down")
+    for _ in range(20):
+        assert fast_sender("menu") == "" and "<Message" not in fast_sender.device.last_xml
+    assert limits_counted(redis_client, "sender") == 1
+
+
+def test_the_allowance_refills_at_its_rate_and_a_sender_is_answered_again(fast_sender):
+    for _ in range(11):
+        fast_sender("hi")
+    assert fast_sender("hi") == ""
+    fast_sender.clock[0] += timedelta(seconds=3)  # 20 a minute: one more reply every 3 seconds
+    assert "1 Your rights" in fast_sender("hi")
+    assert fast_sender("hi") == TRANSLATOR.text("en", "system:slow_down")  # past it again: told again, once
+
+
+@pytest.mark.parametrize("word", ["STOP", "HELP", "FORGET", "START", "no me manden más mensajes"])
+def test_stop_start_help_and_forget_are_always_answered_even_past_the_allowance(fast_sender, word):
+    for _ in range(12):
+        fast_sender("hi")
+    assert fast_sender(word) != ""
+
+
+def test_five_parts_of_one_long_text_in_one_second_are_all_answered(fast_sender):
+    assert all(fast_sender(part) for part in ("ICE", "is", "at", "my", "door"))
+
+
+def test_the_allowance_is_kept_under_the_senders_keyed_hash_and_expires(fast_sender, redis_client):
+    fast_sender("hi")
+    keys = [key.decode() for key in redis_client.scan_iter("rl:a:*")]
+    assert keys == [f"rl:a:{sender_key(SECRET, '+15055550123')}"]
+    assert 0 < redis_client.pttl(keys[0]) <= 30_000  # the time to refill ten at twenty a minute

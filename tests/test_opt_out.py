@@ -3,6 +3,8 @@ means), in every language; the stop-like words that must never unsubscribe anybo
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 from bot import engine, store
@@ -121,7 +123,7 @@ def test_a_session_waiting_for_yes_survives_being_saved():
 
 def opted_out_by_twilio(phone, kind: str) -> str:
     device = phone.device
-    form = {"From": device.number, "To": "+15055550000", "Body": kind, "MessageSid": "SM" + "1" * 32,
+    form = {"From": device.number, "To": "+15055550000", "Body": kind, "MessageSid": "SM" + secrets.token_hex(16),
             "AccountSid": "AC" + "0" * 32, "OptOutType": kind}
     return device.post("/sms", form)
 
