@@ -163,20 +163,26 @@ class Delivery:
 
     def _send_once(self, job: str, payload: dict, body: str, sender: str | None, spend_budget: bool = False) -> str:
         """`spend_budget`: count it against the line's daily budget now (a reminder; a caller's text was counted
-        when it was asked for)."""
-        # The claim comes before Twilio is called: if this worker dies mid-send, no retry sends again.
+        when it was asked for).
+
+        The claim is the last thing before Twilio is called, after the wait for a pacing slot: a worker killed
+        while waiting has claimed nothing, and RQ's retry of its job sends it. A worker killed during the HTTP
+        request itself has claimed it, and no retry sends again: Twilio may or may not have sent that one."""
         claim = sent_key(job)
-        if not self.redis.set(claim, "claimed", nx=True, ex=CLAIM_DAYS * 86400):
+        if self.redis.exists(claim):  # sent (or failed for good) already: no slot taken, nothing sent
             self._done(job, sender)
             return "skipped:already sent"
-        if spend_budget and self.allowance.take(self.now()):
-            return self._failed(claim, job, sender, "dropped:daily text budget reached")
         try:
             number = self.reminders.cipher.decrypt(payload["to"].encode()).decode()
         except (InvalidToken, KeyError, AttributeError):
-            return self._failed(claim, job, sender, "failed:unreadable (its key was rotated away)")
+            return self._failed(claim, job, sender, "failed:unreadable (its key was rotated away)", claimed=False)
         if self.pace:
             self.pace.wait(segments.count(body))
+        if not self.redis.set(claim, "claimed", nx=True, ex=CLAIM_DAYS * 86400):
+            self._done(job, sender)  # another worker took it while this one waited
+            return "skipped:already sent"
+        if spend_budget and self.allowance.take(self.now()):
+            return self._failed(claim, job, sender, "dropped:daily text budget reached")
         try:
             self.sender.send(number, body)
         except TwilioRestException as error:
@@ -196,8 +202,12 @@ class Delivery:
         self._done(job, sender)
         return "sent"
 
-    def _failed(self, claim: str, job: str, sender: str | None, outcome: str) -> str:
-        self._finish.set(claim, "failed", xx=True, keepttl=True)
+    def _failed(self, claim: str, job: str, sender: str | None, outcome: str, claimed: bool = True) -> str:
+        """Recorded for good: no retry sends it (a claim made now if none was)."""
+        if claimed:
+            self._finish.set(claim, "failed", xx=True, keepttl=True)
+        else:
+            self._finish.set(claim, "failed", ex=CLAIM_DAYS * 86400)
         self._done(job, sender)
         return outcome
 

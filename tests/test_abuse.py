@@ -13,8 +13,8 @@ from werkzeug.test import EnvironBuilder
 
 from bot import config
 from bot.chat import WebhookPhone
-from bot.store import sender_key
 from bot.reminders import reminder_queue
+from bot.store import sender_key
 from bot.web import create_app
 from tests.helpers import (
     ACCOUNT_SID,
