@@ -34,7 +34,7 @@ class Services:
     redis: redis.Redis
     sessions: store.Sessions
     reminders: reminders.Reminders
-    validator: RequestValidator
+    validators: tuple[RequestValidator, ...]  # the Auth Token's, then during a rotation the other one's
     allowance: TextAllowance
     embedded: store.EmbeddedRedis | None = None
     clock: Callable[[], datetime] | None = None  # tests freeze it
@@ -60,7 +60,9 @@ def build_services(settings: config.Settings, clock=None, flows: flow.Flows | No
     return Services(settings, flows, translator, vocabulary, voice.Speaker(flows, translator), client,
                     store.Sessions(client, settings.session_ttl, settings.sender_burst, settings.sender_per_minute),
                     reminders.Reminders(settings, flows, client),
-                    RequestValidator(settings.twilio_auth_token), TextAllowance(settings, client), embedded, clock)
+                    tuple(RequestValidator(token) for token in (settings.twilio_auth_token,
+                                                                settings.twilio_auth_token_secondary) if token),
+                    TextAllowance(settings, client), embedded, clock)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

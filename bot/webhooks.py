@@ -25,7 +25,9 @@ def _services():
 
 
 def twilio_signed(view):
-    """Refuse (403) a request Twilio did not sign. Behind a proxy the URL Twilio called is PUBLIC_URL + path."""
+    """Refuse (403) a request Twilio did not sign. Behind a proxy the URL Twilio called is PUBLIC_URL + path.
+    While the Auth Token is being changed, a signature by either TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_SECONDARY
+    is Twilio's."""
 
     @functools.wraps(view)
     def checked(*args, **kwargs):
@@ -35,7 +37,10 @@ def twilio_signed(view):
         # covers the URL as Twilio wrote it.
         base = services.settings.public_url or request.root_url.rstrip("/")
         url = base + request.full_path.rstrip("?")
-        if not signature or not services.validator.validate(url, request.form.to_dict(flat=True), signature):
+        if not signature:
+            abort(403)
+        form = request.form.to_dict(flat=True)
+        if not any(validator.validate(url, form, signature) for validator in services.validators):
             abort(403)
         return view(*args, **kwargs)
 

@@ -315,3 +315,23 @@ def test_the_allowance_is_kept_under_the_senders_keyed_hash_and_expires(fast_sen
     keys = [key.decode() for key in redis_client.scan_iter("rl:a:*")]
     assert keys == [f"rl:a:{sender_key(SECRET, '+15055550123')}"]
     assert 0 < redis_client.pttl(keys[0]) <= 30_000  # the time to refill ten at twenty a minute
+
+
+# ---------------------------------------------------------------- changing the Auth Token
+
+def test_during_a_rotation_requests_signed_with_either_token_are_answered_and_others_refused(overrides,
+                                                                                          shipped_flows):
+    new_token = "rotated-auth-token-0123456789abcdef"
+    client = create_app({**overrides, "flows": shipped_flows, "twilio_auth_token_secondary": new_token}).test_client()
+    for token in (AUTH_TOKEN, new_token):
+        phone = WebhookPhone(token, "+15055550123", client=client)
+        assert "1 Your rights" in phone.send("hi") and phone.last_status == 200
+    forged = WebhookPhone("some-other-token-0123456789abcdef", "+15055550123", client=client)
+    forged.post("/sms", {"From": "+15055550123", "Body": "hi", "MessageSid": "SM" + "3" * 32})
+    assert forged.last_status == 403
+
+
+def test_the_secondary_token_is_read_from_the_environment():
+    settings = config.load(environ={"RIGHTSLINE_ENV": "test", "RIGHTSLINE_SECRET": "s" * 32,
+                                    "TWILIO_AUTH_TOKEN": "a" * 32, "TWILIO_AUTH_TOKEN_SECONDARY": "b" * 32})
+    assert settings.twilio_auth_token_secondary == "b" * 32
