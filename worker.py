@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     from rq import SimpleWorker
     from rq.serializers import JSONSerializer
 
-    from bot import config, delivery, reminders, store
+    from bot import config, delivery, health, reminders, store
 
     settings = config.load()
     embedded = None
@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> None:
         queue = reminders.reminder_queue(connection)
         # SimpleWorker runs each job in this process: a forking worker would re-import the SDK for every
         # reminder. A job that raises is recorded by RQ and the worker goes on to the next.
-        worker = SimpleWorker([queue], connection=connection, serializer=JSONSerializer)
+        # A short worker_ttl makes an idle worker beat every 45 s, which /health/ready reads.
+        worker = SimpleWorker([queue], connection=connection, serializer=JSONSerializer, worker_ttl=health.WORKER_TTL)
         worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
     finally:
         if embedded:

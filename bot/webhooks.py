@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from bot import engine, sms, store, voice
 from bot.allowance import REPLAY
 from bot.effects import Person, can_text, carry_out, carry_out_or_say_so
+from bot.health import readiness
 from bot.turn import Facts, Message, ReminderRequested, Say, State, TextRequested, Turn
 
 log = logging.getLogger(__name__)
@@ -205,7 +206,8 @@ def _count(services, now: datetime, channel: str, turn: Turn) -> None:
 
 
 @bp.get("/health")
-def health():
+def alive():
+    """Liveness: the web app answers, and says whether Redis does (it answers texts either way)."""
     services = _services()
     try:
         services.redis.ping()
@@ -213,6 +215,13 @@ def health():
     except redis.RedisError:
         redis_state = "unreachable"
     return {"status": "ok", "redis": redis_state, "languages": list(services.flows.enabled_languages)}
+
+
+@bp.get("/health/ready")
+def ready():
+    """503 unless Redis answers and a reminder worker has beaten in the last two minutes; counts, never numbers."""
+    is_ready, report = readiness(_services().redis)
+    return report, 200 if is_ready else 503
 
 
 @bp.app_errorhandler(500)
