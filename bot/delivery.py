@@ -47,6 +47,8 @@ class RetryableSendError(RuntimeError):
 class Sender(Protocol):
     def send(self, to: str, body: str) -> None: ...
 
+    def delete_media(self, message: str, media: str) -> None: ...
+
 
 
 class _RoutedHttpClient(TwilioHttpClient):
@@ -74,12 +76,18 @@ class TwilioSender:
     def send(self, to: str, body: str) -> None:
         self.client.messages.create(to=to, body=body, **self.origin)
 
+    def delete_media(self, message: str, media: str) -> None:
+        self.client.messages(message).media(media).delete()
+
 
 class PrintingSender:
     """Development without Twilio credentials: show each reminder as it would go, the number masked."""
 
     def send(self, to: str, body: str) -> None:
         print(f"[message not sent: no Twilio credentials] to {mask(to)}: {body}", flush=True)
+
+    def delete_media(self, message: str, media: str) -> None:
+        print(f"[picture not deleted: no Twilio credentials] {media}", flush=True)
 
 
 def mask(number: str) -> str:
@@ -139,6 +147,23 @@ class Delivery:
         self._finish.execute()  # the claim's last state, the index and the count: one round trip
         log.info("%s %s: %s", kind, payload.get("e") or payload.get("n"), outcome)
         return outcome
+
+    def delete_media(self, payload: dict) -> None:
+        outcomes = []
+        for media in payload.get("media", []):
+            try:
+                self.sender.delete_media(payload.get("m", ""), media)
+                outcomes.append("deleted")
+            except TwilioRestException as error:
+                if error.status == 429 or error.status >= 500:
+                    raise RetryableSendError(f"Twilio answered {error.status} (code {error.code})") from None
+                outcomes.append("gone" if error.status == 404 else f"failed:{error.code}")
+            except (requests.ConnectionError, requests.Timeout) as error:
+                raise RetryableSendError(f"Twilio unreachable ({type(error).__name__})") from None
+        for outcome in outcomes:
+            store.count_use(self._finish, self.now(), "media", "-", outcome)
+        self._finish.execute()
+        log.info("media: %s", ", ".join(outcomes) or "nothing to delete")
 
     def _reminder(self, payload: dict) -> str:
         sender = payload.get("s", "")
@@ -270,3 +295,9 @@ def send_reminder(payload: dict) -> None:
 def send_text(payload: dict) -> None:
     """The RQ job for a text a caller asked for."""
     _current().run(payload, "text")
+
+
+def delete_media(payload: dict) -> None:
+    """The RQ job that deletes the pictures a person sent from Twilio. Twilio busy or unreachable: retried by RQ;
+    already gone (404): done; anything else: recorded."""
+    _current().delete_media(payload)

@@ -48,7 +48,8 @@ def step(flows: Flows, vocabulary: Vocabulary, state: State | None, said: Input,
          facts: Facts = TEXTABLE_AND_REMEMBERED) -> Turn:
     """What to answer to what the person sent (`said`), where they are (`state`; None: nowhere yet), at `now`."""
     if isinstance(said, Message):
-        return _reminders_allowed(flows, _text(flows, vocabulary, state, said.text, now, facts), facts, now)
+        return _reminders_allowed(flows, _text(flows, vocabulary, state, said.text, now, facts, said.photos), facts,
+                                  now)
     return _on_call(_call(flows, vocabulary, state, said, now), facts)
 
 
@@ -56,7 +57,7 @@ def step(flows: Flows, vocabulary: Vocabulary, state: State | None, said: Input,
 
 
 def _text(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str, now: datetime,
-          facts: Facts) -> Turn:
+          facts: Facts, photos: int = 0) -> Turn:
     if facts.carrier_answered:
         # Twilio answered STOP, START or HELP itself: one reply is enough. A STOP still cancels everything.
         lang, outcome = state.lang if state else "en", f"carrier:{facts.carrier_answered.lower()}"
@@ -81,6 +82,8 @@ def _text(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str, 
         return _anywhere(flows, phrase, now, state)  # any reasonable wording revokes consent (47 CFR 64.1200)
     if phrase:
         return _confirm_forget(flows, state, phrase[0])
+    if photos:
+        return _photo(flows, vocabulary, state, text, now)
     turn = _answer(flows, vocabulary, state, text, found, now)
     if vocabulary.mentions_stop(words):  # "the bus stop", or a real wish to stop: either way, say how
         turn = replace(turn, says=(*turn.says, Say.of("system:stop_hint")))
@@ -112,6 +115,35 @@ def _reminders_allowed(flows: Flows, turn: Turn, facts: Facts, now: datetime) ->
     if facts.texts_paused:
         return nodes.brief(flows, turn.state, (Say.of("system:texts_paused"),), "reminder:paused", now)
     return turn
+
+
+PHOTO_NODE = "safe:warrant"  # a picture is most likely of papers from agents: how to read one
+
+
+def _photo(flows: Flows, vocabulary: Vocabulary, state: State | None, text: str, now: datetime) -> Turn:
+    """A picture, most likely of a warrant or a notice: the line cannot read it (and keeps none), so it says how
+    to tell a judge's warrant from an ICE form, in the person's language (a first text's, from its words)."""
+    if state is None:
+        lang = (vocabulary.guesser.guess(text).lang if text.strip() else None) or "en"
+        return _photo_view(flows, State(flows.start, lang, item="first"), now)
+    return _photo_view(flows, replace(state, item=None), now)
+
+
+def _photo_view(flows: Flows, state: State, now: datetime, page: int = 0) -> Turn:
+    """The answer to a picture, page `page`. It is kept in the state (stage "photo"; item "first" on a first
+    text, which also says what the line is), so MORE pages this answer and not the script under it."""
+    first = state.item == "first"
+    at = replace(state, stage="node", item=None, page=0)
+    says = (Say.of("system:photo"),)
+    if PHOTO_NODE not in flows.nodes:  # staff removed it: the line still says it cannot read pictures
+        return nodes.brief(flows, at, says, "photo", now)
+    if state.stage == "photo":  # MORE or REPEAT: the same view again, from where it was shown
+        at = replace(at, history=state.history[:-1]) if state.history else at
+        at = replace(at, node=state.history[-1]) if state.history else at
+    turn = nodes.show(flows, at, PHOTO_NODE, now, before=says, outcome="photo")
+    turn = _first_note(turn) if first else turn
+    kept = replace(turn.state, stage="photo", item="first" if first else None, page=page)
+    return replace(turn, state=kept, page=page)
 
 
 def _asks(text: str) -> bool:
@@ -161,7 +193,7 @@ def _words(flows: Flows, vocabulary: Vocabulary, state: State, text: str, found:
         state = replace(state, stage="node", item=None)
         if typed.isdigit() and 1 <= int(typed) <= len(meanings):
             return _go(flows, state, _meaning(meanings[int(typed) - 1]), now)
-    elif state.stage == "place" and not found:
+    elif state.stage in ("place", "photo") and not found:
         state = replace(state, stage="node", item=None)
     if found:
         word_lang, command = found
@@ -278,6 +310,8 @@ def _run_command(flows: Flows, state: State, command: str, now: datetime) -> Tur
             return nodes.show(flows, state, flows.start, now, push=False, outcome="command:back")
         back = replace(state, history=state.history[:-1])
         return nodes.show(flows, back, state.history[-1], now, push=False, outcome="command:back")
+    if command in ("more", "repeat") and state.stage == "photo":
+        return _photo_view(flows, state, now, state.page + 1 if command == "more" else 0)
     if command == "more" and state.stage == "place" and state.item:
         return _place_answer(flows, state, _meaning(state.item).target, now, page=state.page + 1)
     if command == "more":

@@ -16,7 +16,7 @@ from bot.store import PREFIX
 
 HEARTBEAT_SECONDS = 120  # a worker not heard from for longer is taken for dead
 WORKER_TTL = 60  # worker.py's RQ worker_ttl: idle, it beats every 45 s (RQ beats worker_ttl - 15 s apart)
-OUTCOMES = ("reminder", "text", "limits")  # the kinds of the day's counts that are outcomes, not page views
+OUTCOMES = ("reminder", "text", "media", "limits")  # the kinds of the day's counts that are outcomes, not page views
 
 
 def readiness(connection: redis.Redis, now: datetime | None = None) -> tuple[bool, dict]:

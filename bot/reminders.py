@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "reminders"
 SEND = "bot.delivery.send_reminder"  # by name: the web app never imports the Twilio sender
 SEND_TEXT = "bot.delivery.send_text"
+DELETE_MEDIA = "bot.delivery.delete_media"
 # RQ logs a job's description, and the default one shows the arguments; this one shows nothing.
 DESCRIPTION = "reminder"
 # A job that failed for good stays visible to operators for a day (its number encrypted).
@@ -134,6 +135,10 @@ class Reminders:
         job = f"text-{secrets.token_hex(20)}"
         self.queue.enqueue(SEND_TEXT, {"to": token, "s": sender, "k": job, "n": node, "l": lang, "i": item},
                            job_id=job, **self._job_options())
+
+    def delete_media(self, message: str, media: list[str]) -> None:
+        """Have the worker delete pictures a person sent from Twilio (their SIDs only: no number, no picture)."""
+        self.queue.enqueue(DELETE_MEDIA, {"m": message, "media": media}, **self._job_options())
 
     def _job_options(self) -> dict:
         """What every reminder or text job is enqueued with: nothing readable, nothing kept after it runs."""

@@ -89,18 +89,24 @@ def _lay_out(blocks: list[list[str]], budget: int, hint: str) -> list[str]:
         if (last and _fits("\n".join(joined), budget)) or with_hint(joined):
             current = joined
             continue
-        if current:  # start this block on a fresh page
+        # A block that fits on a page of its own starts on a fresh one, unless what is on this page leads into it
+        # (ends with a colon: "If it is a paper from agents:"), which is never left alone above "Reply MORE". One
+        # too long for any page is cut anyway, so after a short start it fills this page.
+        leads_in = bool(current) and current[-1].rstrip().endswith((":", "\uff1a"))
+        short = bool(current) and segments.count("\n".join(current)) <= max(1, budget // 2)
+        if current and not leads_in and (with_hint(block) or not short):
             pages.append("\n".join(current + [hint]))
             current = []
             queue.insert(0, block)
             continue
-        # A block too long for a page of its own: take the lines that fit, cutting one if need be.
-        taken: list[str] = []
+        # Take the lines that fit, cutting one if need be.
+        taken, current = current, []
+        before = len(taken)
         while block and with_hint(taken + block[:1]):
             taken.append(block.pop(0))
-        if not taken:
-            head, tail = _cut(block[0], lambda text: with_hint([text]))
-            taken, block[0] = [head], tail
+        if len(taken) == before:
+            head, tail = _cut(block[0], lambda text: with_hint(taken + [text]))
+            taken, block[0] = [*taken, head], tail
             if not tail:
                 block.pop(0)
         pages.append("\n".join(taken + [hint]))

@@ -44,9 +44,10 @@ class Choice:
 
 @dataclass(frozen=True)
 class Message:
-    """A text message, as typed."""
+    """A text message, as typed, and how many pictures came with it (MMS)."""
 
     text: str
+    photos: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ TEXTABLE_AND_REMEMBERED = Facts()  # what a text conversation can count on while
 # A call choosing its language is at the language stage; a text that asked to be forgotten waits for its yes.
 # node: at a node; language: a call choosing its language; forget: asked to confirm a deletion;
 # clarify: asked which of a few meanings (item: "node:rights:door|place:hospitals"); place: a place's answer (item).
-STAGES = ("node", "language", "forget", "clarify", "place")
+STAGES = ("node", "language", "forget", "clarify", "place", "photo")
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,8 @@ class State:
                 state = replace(state, stage="node", item=None)  # what was asked about left the flows
             elif state.stage == "place" and state.item.startswith("node:"):
                 state = replace(state, stage="node", item=None)
+        elif state.stage == "photo":
+            state = replace(state, item="first" if state.item == "first" else None)
         elif state.item is not None and flows.event(state.item) is None:
             state = replace(state, item=None)  # the event was taken out of events.yaml
         return replace(state, history=tuple(h for h in state.history if h in flows.nodes))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from dataclasses import replace
 from datetime import datetime
 
@@ -61,7 +62,8 @@ def _person(number: str, now: datetime) -> Person | None:
 def sms_webhook() -> Response:
     services = _services()
     now = services.now()
-    said = Message(request.form.get("Body", ""))
+    media = _media(request.form)
+    said = Message(request.form.get("Body", ""), photos=len(media))
     # On a number with Twilio's opt-out handling, Twilio has answered STOP, START and HELP itself.
     facts = Facts(carrier_answered=(request.form.get("OptOutType") or "").upper() or None)
     lay_out = functools.partial(sms.render_text, services.translator, budget=services.settings.sms_segment_budget)
@@ -71,8 +73,35 @@ def sms_webhook() -> Response:
         log.error("sms: Redis is unreachable (%s); answering without the conversation", type(error).__name__)
         turn = engine.step(services.flows, services.vocabulary, None, said, now, Facts(remembered=False))
         body = lay_out(turn)
+    if media:
+        _delete_media(services, request.form.get("MessageSid", ""), media)
     log.info("sms: %s in %s at %s", turn.outcome, turn.lang, turn.node or "-")
     return _xml(sms.twiml(body or None))
+
+
+# Twilio's address of one picture sent to the line: only these are ever asked to be deleted.
+_MEDIA_URL = re.compile(r"https://api\.twilio\.com/2010-04-01/Accounts/AC[0-9a-f]{32}/Messages/(MM[0-9a-f]{32})/Media/"
+                        r"(ME[0-9a-f]{32})")
+
+
+def _media(form) -> list[str]:
+    """The media SIDs of the pictures that came with a text (NumMedia, MediaUrl0...)."""
+    try:
+        count = min(int(form.get("NumMedia") or 0), 10)
+    except ValueError:
+        return []
+    found = (_MEDIA_URL.fullmatch(form.get(f"MediaUrl{index}", "")) for index in range(count))
+    return [match.group(2) for match in found if match]
+
+
+def _delete_media(services, message: str, media: list[str]) -> None:
+    """Pictures are kept by Twilio until deleted: the worker deletes them now. Nothing of them is kept here."""
+    if not re.fullmatch(r"MM[0-9a-f]{32}", message):
+        return
+    try:
+        services.reminders.delete_media(message, media)
+    except redis.RedisError:
+        log.error("sms: %d picture(s) could not be queued for deletion from Twilio (Redis unreachable)", len(media))
 
 
 RECENT = 3  # texts a person's session remembers by name, to know a replay: Twilio retries the last one

@@ -1,10 +1,12 @@
 """A local stand-in for Twilio's Messages API, the only part of the outside world the tests replace.
-It speaks POST /2010-04-01/Accounts/{sid}/Messages.json as Twilio does and records what it received."""
+It speaks POST /2010-04-01/Accounts/{sid}/Messages.json and DELETE .../Messages/{MM}/Media/{ME}.json as Twilio
+does, and records what it received and what it was asked to delete."""
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import socket
 import threading
@@ -46,6 +48,7 @@ class MessagesAPI:
         self.delay = delay
         self.received: list[Received] = []
         self.refused: list[tuple[int, int]] = []  # (status, code) of each error answered
+        self.deleted_media: list[tuple[str, str]] = []  # (message SID, media SID) of each picture deleted
         self._answers: list[tuple[str | None, int, int]] = []
         self._hold_from: int | None = None
         self._released = threading.Event()
@@ -128,6 +131,22 @@ class MessagesAPI:
 
             def do_GET(self) -> None:
                 self._error(405, 20004, "Method not allowed")
+
+            def do_DELETE(self) -> None:
+                expected = "Basic " + base64.b64encode(f"{api.account_sid}:{api.auth_token}".encode()).decode()
+                if self.headers.get("Authorization") != expected:
+                    return self._error(401, 20003, "Authenticate")
+                found = re.fullmatch(rf"/2010-04-01/Accounts/{api.account_sid}/Messages/(MM\w{{32}})/Media/(ME\w{{32}})"
+                                     r"\.json", self.path)
+                if not found:
+                    return self._error(404, 20404, "The requested resource was not found")
+                with api._lock:
+                    if found.groups() in api.deleted_media:
+                        return self._error(404, 20404, "The requested resource was not found")
+                    api.deleted_media.append(found.groups())
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
