@@ -105,7 +105,7 @@ def _lay_out(blocks: list[list[str]], budget: int, hint: str) -> list[str]:
         while block and with_hint(taken + block[:1]):
             taken.append(block.pop(0))
         if len(taken) == before:
-            head, tail = _cut(block[0], lambda text: with_hint(taken + [text]))
+            head, tail = _cut(block[0], lambda text, above=tuple(taken): with_hint([*above, text]))
             taken, block[0] = [*taken, head], tail
             if not tail:
                 block.pop(0)
