@@ -142,7 +142,7 @@ def _photo_view(flows: Flows, state: State, now: datetime, page: int = 0) -> Tur
         at = replace(at, node=state.history[-1]) if state.history else at
     turn = nodes.show(flows, at, PHOTO_NODE, now, before=says, outcome="photo")
     turn = _first_note(turn) if first else turn
-    kept = replace(turn.state, stage="photo", item="first" if first else None, page=page)
+    kept = replace(turn.state or at, stage="photo", item="first" if first else None, page=page)
     return replace(turn, state=kept, page=page)
 
 

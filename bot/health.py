@@ -37,7 +37,7 @@ def readiness(connection: redis.Redis, now: datetime | None = None) -> tuple[boo
     ready = heard is not None and heard <= HEARTBEAT_SECONDS
     today: dict[str, int] = {}
     for field, value in counts.items():
-        kind, _lang, outcome = field.decode().split("|", 2)
+        kind, _lang, outcome = (field.decode() if isinstance(field, bytes) else str(field)).split("|", 2)
         if kind in OUTCOMES:
             today[f"{kind}:{outcome}"] = today.get(f"{kind}:{outcome}", 0) + int(value)
     report = {
@@ -47,7 +47,7 @@ def readiness(connection: redis.Redis, now: datetime | None = None) -> tuple[boo
         "worker_heard_seconds_ago": heard,
         "queued": waiting,
         "scheduled": scheduled,
-        "oldest_due_seconds_late": round(now.timestamp() - due[0][1]) if due else 0,
+        "oldest_due_seconds_late": round(now.timestamp() - float(due[0][1])) if due else 0,
         "today": dict(sorted(today.items())),
     }
     return ready, report

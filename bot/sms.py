@@ -135,7 +135,7 @@ def render_text(translator: Translator, turn: Turn, budget: int) -> str:
     try:
         pages = _laid_out(translator, turn.lang, turn.says, turn.options, turn.footer, budget, hint)
     except TypeError:  # a parameter that cannot be a key (a list): laid out afresh
-        pages = paginate(compose(translator, turn), budget, hint)
+        pages = tuple(paginate(compose(translator, turn), budget, hint))
     if turn.page < len(pages):
         return for_sms(turn.lang, pages[turn.page])  # a line cut across pages starts right to left too
     # MORE after the last page: say so, and offer the menu again rather than repeating everything.

@@ -214,6 +214,7 @@ class Conversation:
         self.token = secrets.token_hex(8)
         self.pool = sessions.client.connection_pool
         self.connection = self.pool.get_connection()
+        self._held = True  # until handed back to the pool
         self._sent: tuple | None = None  # the finish whose answer is still to be read
         self._finished = False
         self.told = False
@@ -262,6 +263,7 @@ class Conversation:
         except BaseException:
             self._drop_connection()
             raise
+        self._held = False
         self.pool.release(self.connection)
 
     def abandon(self) -> None:
@@ -273,11 +275,11 @@ class Conversation:
             except redis.RedisError:
                 pass
 
-    def _run(self, script, keys: tuple, args: tuple):
+    def _run(self, script, keys: tuple, args: tuple | list):
         self._send(script, keys, args)
         return self._read()
 
-    def _send(self, script, keys: tuple, args: tuple) -> None:
+    def _send(self, script, keys: tuple, args: tuple | list) -> None:
         self._sent = (script, keys, args)
         self.connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
 
@@ -291,10 +293,10 @@ class Conversation:
             return self.connection.read_response()
 
     def _drop_connection(self) -> None:
-        if self.connection is not None:
+        if self._held:
+            self._held = False
             self.connection.disconnect()  # it may hold an unread answer: never hand it back as it is
             self.pool.release(self.connection)
-            self.connection = None
 
 
 def _decode(raw: bytes | None) -> dict | None:

@@ -135,9 +135,9 @@ def _converse(services, person: Person | None, said: Message, now: datetime, fac
             turn = engine.slow_down(state)
             return turn, lay_out(turn)
         message = _message_name(services)
-        first = next((before for name, before in recent if name == message), False) if message else False
-        if first is not False:
-            state = State.from_dict(first, flows) if first else None
+        seen = [before for name, before in recent if message and name == message]
+        if seen:
+            state = State.from_dict(seen[0], flows) if seen[0] else None
             turn = engine.step(flows, services.vocabulary, state, said, now, facts)
             log.warning("sms: a text seen before was answered again, with no second effect")
             return replace(turn, effects=(), outcome=f"{turn.outcome}:replay"), lay_out(turn)
